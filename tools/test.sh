@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite: export check, notebooks (nbdev_test), pytest, README and docs build + browser check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh --test
+export PATH="$PWD/.venv/bin:$PATH"
+start=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
+
+step "nbdev_export leaves binas/ unchanged"
+nbdev_export
+if [ -n "$(git status --porcelain -- binas)" ]; then
+  git status --porcelain -- binas
+  echo "FAIL: binas/ differs from what the notebooks export; run nbdev_export and commit the result"; exit 1
+fi
+
+step "notebooks (nbdev_test; slow and gpu cells skipped)"
+nbdev_test --n_workers 2
+
+step "pytest"
+python -m pytest -q tests
+
+step "README.md matches nbs/index.ipynb"
+python tools/docs.py readme
+git diff --exit-code README.md || { echo "FAIL: README.md is stale; run: python tools/docs.py readme"; exit 1; }
+
+step "docs site"
+python tools/docs.py site
+
+step "all tests passed"
