@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from contextlib import contextmanager
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -23,8 +24,8 @@ from .space import Arch, Op, SearchSpace, build_model
 
 # %% auto #0
 __all__ = ['OpSlice', 'op_slice', 'bn_act', 'elastic_block', 'PathError', 'SuperNet', 'PathSampler', 'decision_counts',
-           'WeightsError', 'recalibrate_bn', 'BNEffect', 'top1', 'bn_recalibration_effect', 'stage_outputs',
-           'inplace_distillation_loss']
+           'WeightsError', 'recalibrate_bn', 'batch_stat_bn', 'BNEffect', 'top1', 'bn_recalibration_effect',
+           'stage_outputs', 'inplace_distillation_loss']
 
 # %% ../nbs/01_supernet.ipynb #6b6d00a8
 class OpSlice(NamedTuple):
@@ -331,24 +332,36 @@ def recalibrate_bn(model:nn.Module, # holds the batch-norm layers (e.g. an extra
     if n == 0: raise ValueError('recalibrate_bn: no batches given')
     return model
 
+# %% ../nbs/01_supernet.ipynb #571ccdf3
+_BN = nn.modules.batchnorm._BatchNorm
+
+@contextmanager
+def batch_stat_bn(model:nn.Module):
+    "Within the block, `model`'s batch-norm layers normalise with batch statistics and do not update their running statistics."
+    bns = [m for m in model.modules() if isinstance(m, _BN)]
+    saved = [(bn.training, bn.track_running_stats) for bn in bns]
+    for bn in bns: bn.train(); bn.track_running_stats = False
+    try: yield model
+    finally:
+        for bn, (tr, track) in zip(bns, saved): bn.train(tr); bn.track_running_stats = track
+
 # %% ../nbs/01_supernet.ipynb #103f5163
 class BNEffect(NamedTuple):
-    "Top-1 accuracy (%) of one extracted sub-network with shared and with recalibrated batch-norm statistics."
+    "Top-1 accuracy (%) of one extracted sub-network under three batch-norm schemes."
     arch: Arch
-    shared: float
-    recalibrated: float
+    shared: float        # the super-network's shared running statistics
+    recalibrated: float  # `recalibrate_bn` on training batches
+    batch_stats: float   # `batch_stat_bn`: each evaluation batch's own statistics
 
 def top1(model:nn.Module, # a classifier
          batches, # iterable of (input, target)
          forward=None, # what to call on each input (default: `model`)
         )->float:
-    "Top-1 accuracy in percent, in eval mode."
-    was, correct, total = model.training, 0, 0
-    model.eval()
+    "Top-1 accuracy in percent, with the model in whatever mode the caller set (normally eval)."
+    correct, total = 0, 0
     with torch.no_grad():
         for xb, yb, *_ in batches:
             correct += ((forward or model)(xb).argmax(-1) == yb).sum().item(); total += len(yb)
-    model.train(was)
     if total == 0: raise ValueError('top1: no batches given')
     return 100. * correct / total
 
@@ -357,12 +370,13 @@ def bn_recalibration_effect(net:SuperNet, # trained super-network
                             calib_batches, # training batches for recalibration (a re-iterable, e.g. a list or a DataLoader)
                             eval_batches, # held-out (input, target) batches (re-iterable)
                            )->list[BNEffect]:
-    "One-shot accuracy of each sub-network without and with batch-norm recalibration."
+    "One-shot accuracy of each sub-network with shared, recalibrated and batch statistics."
     out = []
     for a in archs:
         sub = net.extract(a).eval()
         shared = top1(sub, eval_batches)
-        out.append(BNEffect(a, shared, top1(recalibrate_bn(sub, calib_batches), eval_batches)))
+        with batch_stat_bn(sub): batch = top1(sub, eval_batches)
+        out.append(BNEffect(a, shared, top1(recalibrate_bn(sub, calib_batches), eval_batches), batch))
     return out
 
 # %% ../nbs/01_supernet.ipynb #a8975483
