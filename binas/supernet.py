@@ -24,7 +24,7 @@ from .space import Arch, Op, SearchSpace, build_model
 
 # %% auto #0
 __all__ = ['OpSlice', 'op_slice', 'bn_act', 'elastic_block', 'PathError', 'SuperNet', 'PathSampler', 'decision_counts',
-           'WeightsError', 'recalibrate_bn', 'batch_stat_bn', 'BNEffect', 'top1', 'bn_recalibration_effect',
+           'WeightsError', 'recalibrate_bn', 'batch_stat_bn', 'BNEffect', 'top1_accuracy', 'bn_recalibration_effect',
            'stage_outputs', 'inplace_distillation_loss']
 
 # %% ../nbs/01_supernet.ipynb #6b6d00a8
@@ -353,7 +353,7 @@ class BNEffect(NamedTuple):
     recalibrated: float  # `recalibrate_bn` on training batches
     batch_stats: float   # `batch_stat_bn`: each evaluation batch's own statistics
 
-def top1(model:nn.Module, # a classifier
+def top1_accuracy(model:nn.Module, # a classifier
          batches, # iterable of (input, target)
          forward=None, # what to call on each input (default: `model`)
         )->float:
@@ -362,7 +362,7 @@ def top1(model:nn.Module, # a classifier
     with torch.no_grad():
         for xb, yb, *_ in batches:
             correct += ((forward or model)(xb).argmax(-1) == yb).sum().item(); total += len(yb)
-    if total == 0: raise ValueError('top1: no batches given')
+    if total == 0: raise ValueError('top1_accuracy: no batches given')
     return 100. * correct / total
 
 def bn_recalibration_effect(net:SuperNet, # trained super-network
@@ -374,9 +374,9 @@ def bn_recalibration_effect(net:SuperNet, # trained super-network
     out = []
     for a in archs:
         sub = net.extract(a).eval()
-        shared = top1(sub, eval_batches)
-        with batch_stat_bn(sub): batch = top1(sub, eval_batches)
-        out.append(BNEffect(a, shared, top1(recalibrate_bn(sub, calib_batches), eval_batches), batch))
+        shared = top1_accuracy(sub, eval_batches)
+        with batch_stat_bn(sub): batch = top1_accuracy(sub, eval_batches)
+        out.append(BNEffect(a, shared, top1_accuracy(recalibrate_bn(sub, calib_batches), eval_batches), batch))
     return out
 
 # %% ../nbs/01_supernet.ipynb #a8975483
