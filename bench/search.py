@@ -3,11 +3,13 @@
     nice python bench/search.py                       # 12 budgets, all solvers, one pinned core
     python bench/search.py --lut_filename LAT.json --predictor_ckpt_filename EST.json
     python bench/search.py --bcfw_steps 1,0.5,0.3,0.2,0.1 --seeds 0,1,2   # BCFW step-size study
+    python bench/search.py --correlated 0.99 --solvers exact,iqcp --seeds ''   # adversarial: accuracy ≈ latency
 
 Latency: `--lut_filename` (a latency form JSON, or a latency table once `binas.latency` exists); otherwise the
 shipped 224x224 ONNX table of `binas.latency` when this build has it; otherwise the SYNTHETIC measured-like form of
 `binas.search` (printed as such). Accuracy: `--predictor_ckpt_filename` (a bilinear form JSON) or the SYNTHETIC
-estimator-shaped form of `binas.search` (one per seed).
+estimator-shaped form of `binas.search` (one per seed). `--correlated RHO` adds the adversarial case for the exact
+solver: accuracy = RHO·latency + (1−RHO)·noise, where almost every configuration is Pareto-optimal.
 
 Everything is compared with `exact` measured in the same run: the gap of a solver is exact's predicted accuracy
 minus its own (0 = optimal). Times are wall-clock medians over `--repeats` on one pinned core; the machine's load
@@ -19,7 +21,7 @@ for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.envi
 
 import numpy as np
 
-from binas.bilinear import load_form
+from binas.bilinear import BilinearForm, load_form
 from binas.search import (Constraint, frontier, load_latency_form, min_value, resource_form, search, synthetic_accuracy_form,
                           synthetic_latency_form)
 from binas.space import Arch, SearchSpace
@@ -33,6 +35,14 @@ def latency_form(path):
         if onnx: return load_latency_table(onnx[0]).form(), f'shipped latency table {onnx[0]!r}'
     except ImportError: pass
     return synthetic_latency_form(SearchSpace()), 'SYNTHETIC measured-like latency form (binas.search.synthetic_latency_form; no shipped ONNX table in this build)'
+
+
+def correlated_form(lat, rho, seed=0):
+    "Adversarial accuracy: rho·latency + (1 − rho)·noise on the same entries (fronts get very large as rho → 1)."
+    rng, mask = np.random.default_rng(seed), lat.bil != 0
+    n = lambda *s: rng.normal(size=s)
+    return BilinearForm(lat.space, 0.0, rho * lat.lin_alpha + (1 - rho) * n(lat.space.num_alpha) * np.abs(lat.lin_alpha).mean(),
+                        (1 - rho) * n(lat.space.num_beta), rho * lat.bil + (1 - rho) * n(*lat.bil.shape) * mask * np.abs(lat.bil[mask]).mean())
 
 
 def timed(f, repeats):
@@ -50,6 +60,7 @@ def main():
     p.add_argument('--solvers', default='exact,iqcp,bcfw,evo')
     p.add_argument('--repeats', type=int, default=5, help='timing repeats for exact and the frontier')
     p.add_argument('--seeds', default='0', help='synthetic estimator seeds (ignored with --predictor_ckpt_filename)')
+    p.add_argument('--correlated', default='', help='comma-separated rho: add adversarial predictors rho·latency + (1−rho)·noise')
     p.add_argument('--bcfw_steps', default='', help='comma-separated BCFW step sizes to compare (gap study)')
     p.add_argument('--params_budgets', type=int, default=4, help='budgets of the latency + parameter-count comparison (0: skip)')
     p.add_argument('--core', type=int, default=None, help='CPU core to pin to (default: the last one allowed)')
@@ -64,7 +75,8 @@ def main():
     budgets = lo + (hi - lo) * np.linspace(0.02, 1.0, a.budgets)
     solvers = a.solvers.split(',')
     if a.predictor_ckpt_filename: preds = {a.predictor_ckpt_filename: load_form(a.predictor_ckpt_filename, space=space)[0]}
-    else: preds = {f'SYNTHETIC estimator seed {s}': synthetic_accuracy_form(space, seed=int(s)) for s in a.seeds.split(',')}
+    else: preds = {f'SYNTHETIC estimator seed {s}': synthetic_accuracy_form(space, seed=int(s)) for s in a.seeds.split(',') if s}
+    preds.update({f'ADVERSARIAL rho={r}': correlated_form(lat, float(r)) for r in a.correlated.split(',') if r})
     print(f'latency: {lat_src}')
     print(f'space: {space.size:.3g} networks; latency range {lo:.3f} .. {hi:.3f}; pinned to core {sorted(os.sched_getaffinity(0))}; '
           f'load average {os.getloadavg()[0]:.2f}')
