@@ -1,5 +1,6 @@
 """A few-minute toy run of the batch-norm measurement: one-shot accuracy of extracted sub-networks with the shared
-running statistics and with recalibrated ones, on Fashion-MNIST in the demo space.
+running statistics, with recalibrated ones and with each evaluation batch's own statistics, on Fashion-MNIST in the
+demo space.
 
     python bench/bn_recalibration.py [--train-images 10000] [--heaviest-epochs 1] [--supernet-epochs 1] [--archs 10]
 
@@ -87,11 +88,12 @@ def main(argv=None):
     archs = [Arch.heaviest(space), Arch.lightest(space)] + sample_archs(args.archs, space, seed=args.seed + 1)
     calib = batches(*tr, args.batch, g)[:args.calib_batches]
     res = bn_recalibration_effect(net.eval(), archs, calib, batches(*held, 500))
-    print(f'\none-shot top-1 on {args.heldout_images} held-out images; recalibration on {args.calib_batches}x{args.batch} training images')
-    print(f'{"sub-network":>14} {"shared BN":>10} {"recalibrated":>13}')
+    print(f'\none-shot top-1 on {args.heldout_images} held-out images (batches of 500); recalibration on {args.calib_batches}x{args.batch} training images')
+    print(f'{"sub-network":>14} {"shared BN":>10} {"recalibrated":>13} {"batch stats":>12}')
     for name, r in zip(['heaviest', 'lightest'] + [f'random {i}' for i in range(args.archs)], res):
-        print(f'{name:>14} {r.shared:9.2f}% {r.recalibrated:12.2f}%')
-    print(f'{"mean":>14} {statistics.mean(r.shared for r in res):9.2f}% {statistics.mean(r.recalibrated for r in res):12.2f}%')
+        print(f'{name:>14} {r.shared:9.2f}% {r.recalibrated:12.2f}% {r.batch_stats:11.2f}%')
+    mean = lambda k: statistics.mean(getattr(r, k) for r in res)
+    print(f'{"mean":>14} {mean("shared"):9.2f}% {mean("recalibrated"):12.2f}% {mean("batch_stats"):11.2f}%')
 
 
 if __name__ == '__main__':

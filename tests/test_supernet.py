@@ -24,6 +24,12 @@ def one_thread():
     torch.set_num_threads(n)
 
 
+@pytest.fixture(autouse=True)
+def seeded():
+    "Weights that tests do not set explicitly come from torch's global generator: seed it per test."
+    torch.manual_seed(0)
+
+
 def _x(space, n=2, seed=0):
     return torch.randn(n, space.in_chans, space.resolution, space.resolution, generator=torch.Generator().manual_seed(seed))
 
@@ -89,7 +95,7 @@ def test_per_image_paths_equal_single_paths():
     archs = PathSampler(sp, 9).sample(6)
     with torch.no_grad():
         both = net(x, archs)
-        for i, a in enumerate(archs): assert (both[i] - net(x[i:i + 1], a)[0]).abs().max() <= 1e-5
+        for i, a in enumerate(archs): torch.testing.assert_close(both[i], net(x[i:i + 1], a)[0], rtol=1e-4, atol=1e-4)
     assert len({tuple(r.tolist()) for r in both.round(decimals=4)}) == 6
 
 
@@ -101,7 +107,7 @@ def test_groups_split_contiguously():
     archs = PathSampler(sp, 1).sample(3)
     with torch.no_grad():
         out = net(x, archs)
-        for a, sl in zip(archs, [slice(0, 3), slice(3, 5), slice(5, 7)]): assert (out[sl] - net(x[sl], a)).abs().max() <= 1e-5
+        for a, sl in zip(archs, [slice(0, 3), slice(3, 5), slice(5, 7)]): torch.testing.assert_close(out[sl], net(x[sl], a), rtol=1e-4, atol=1e-4)
 
 
 def test_gradients_reach_only_the_path():
