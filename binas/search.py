@@ -22,19 +22,19 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from .bilinear import BilinearForm, is_stage_separable, load_form, position_tables, save_form
-from .core import FileFormatError, atomic_write, load_json, save_json
+from .core import FileFormatError, atomic_write, command, load_json, save_json
 from .report import plane, ranking_metrics, save_fig
 from .space import Arch, SearchSpace, Stage, build_model, encode_archs, named_archs
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'table_form', 'BlockCounts', 'block_counts', 'resource_form',
-           'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within', 'InfeasibleBudget',
-           'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search', 'enumerate_space',
-           'encode_indices', 'arch_from_indices', 'solve_brute', 'pareto_indices', 'Front', 'merge_fronts',
-           'stage_fronts', 'Frontier', 'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw', 'solve_evo',
-           'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search',
-           'binas_search']
+__all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'binas_search', 'table_form', 'BlockCounts', 'block_counts',
+           'resource_form', 'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within',
+           'InfeasibleBudget', 'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search',
+           'enumerate_space', 'encode_indices', 'arch_from_indices', 'solve_brute', 'pareto_indices', 'Front',
+           'merge_fronts', 'stage_fronts', 'Frontier', 'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw',
+           'solve_evo', 'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form',
+           'run_search']
 
 # %% ../nbs/07_search.ipynb #eb27ba05
 def table_form(space:SearchSpace, # the space
@@ -1017,21 +1017,8 @@ def run_search(predictor_type:str, predictor_ckpt_filename:str, nas_optimizer:st
     return result
 
 # %% ../nbs/07_search.ipynb #46107acd
-def _console(f):
-    "Make the `call_parse` function `f` parse `sys.argv` whenever it is called without arguments (console script, `python -c`, `python -m`)."
-    from fastcore.script import anno_parser
-    func = getattr(f, '__wrapped__', f)
-    @wraps(func)
-    def run(*args, **kwargs):
-        if args or kwargs: return func(*args, **kwargs)
-        parsed = vars(anno_parser(func, prog=func.__name__).parse_args(sys.argv[1:]))
-        for k in ('xtra', 'pdb'): parsed.pop(k, None)
-        return func(**parsed)
-    return run
-
-@_console
 @call_parse
-def binas_search(predictor_type:str='estimator', # the predictor kind: estimator, bilinear, quadratic or mlp
+def _binas_search(predictor_type:str='estimator', # the predictor kind: estimator, bilinear, quadratic or mlp
                  predictor_ckpt_filename:str=None, # the predictor file (a bilinear-form JSON for estimator/bilinear)
                  nas_optimizer:str='exact', # the solver: exact, iqcp, bcfw or evo
                  inference_time_limit:float=None, # the latency budget T (unit of the latency form, ms)
@@ -1046,9 +1033,7 @@ def binas_search(predictor_type:str='estimator', # the predictor kind: estimator
                  seed:int=0, # seed of the evolution solver
                 ):
     "Search the architecture with the best predicted accuracy under latency (and other) budgets."
-    try: run_search(predictor_type, predictor_ckpt_filename, nas_optimizer, inference_time_limit, lut_filename, test_accuracy_lut_filename,
-                    pareto, output, second_lut_filename, second_time_limit, params_limit, macs_limit, seed)
-    except (ValueError, OSError) as e:   # bad flags, files or budgets: one line, no traceback (BINAS_DEBUG=1 shows it)
-        if os.environ.get('BINAS_DEBUG'): raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SystemExit(f'binas_search: error: {msg}') from None
+    return run_search(predictor_type, predictor_ckpt_filename, nas_optimizer, inference_time_limit, lut_filename, test_accuracy_lut_filename,
+                      pareto, output, second_lut_filename, second_time_limit, params_limit, macs_limit, seed)
+
+binas_search = command(_binas_search)

@@ -346,14 +346,15 @@ def test_cli_errors_are_one_line(files, tmp_path, args, msg):
 
 
 @pytest.mark.parametrize('args, msg', ERRORS)
-def test_cli_error_messages(files, tmp_path, args, msg, monkeypatch):
+def test_cli_error_messages(files, tmp_path, args, msg, monkeypatch, capsys):
     "Every bad flag, file or budget, through the same command function in this process (it parses sys.argv the same way)."
     from binas.search import binas_search
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, 'argv', ['binas_search', *map(str, _error_args(files[0], tmp_path, args))])
     with pytest.raises(SystemExit) as e: binas_search()
-    assert isinstance(e.value.code, str) and e.value.code.startswith('binas_search: error: ') and msg in e.value.code
-    assert '\n' not in e.value.code
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and err.startswith('binas_search: error: ') and msg in err, err
+    assert '\n' not in err
 
 
 def test_cli_rejects_a_latency_form_as_predictor(files, tmp_path):
