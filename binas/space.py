@@ -514,11 +514,17 @@ HARDCORENAS = {
  'F': "[['ds_r1_k3_s1_e1_c16_nre'], ['ir_r1_k5_s2_e3_c24_nre_se0.25', 'ir_r1_k5_s1_e3_c24_nre_se0.25'], ['ir_r1_k5_s2_e6_c40_nre_se0.25', 'ir_r1_k5_s1_e6_c40_nre_se0.25'], ['ir_r1_k5_s2_e6_c80_se0.25', 'ir_r1_k5_s1_e6_c80_se0.25', 'ir_r1_k3_s1_e3_c80_se0.25', 'ir_r1_k3_s1_e3_c80_se0.25'], ['ir_r1_k3_s1_e6_c112_se0.25', 'ir_r1_k5_s1_e6_c112_se0.25', 'ir_r1_k5_s1_e6_c112_se0.25', 'ir_r1_k3_s1_e3_c112_se0.25'], ['ir_r1_k5_s2_e6_c192_se0.25', 'ir_r1_k5_s1_e6_c192_se0.25', 'ir_r1_k3_s1_e6_c192_se0.25', 'ir_r1_k3_s1_e6_c192_se0.25'], ['cn_r1_k1_s1_c960']]",
 }
 
-def named_archs(space:SearchSpace|None=None)->dict[str, Arch]:
-    "BINAS A–F and HardCoRe-NAS A–F as `Arch`es of the ImageNet space (keys `BINAS_A`, `HardCoReNAS_A`, ...)."
-    out = {f'BINAS_{k}': Arch.from_string(s, space) for k, s in BINAS.items()}
-    out.update({f'HardCoReNAS_{k}': Arch.from_string(s, space) for k, s in HARDCORENAS.items()})
-    return out
+def named_archs(space:SearchSpace|None=None, # default: the ImageNet space the strings are written in
+               )->dict[str, Arch]:
+    "BINAS A–F and HardCoRe-NAS A–F (keys `BINAS_A`, `HardCoReNAS_A`, ...); in another space, the same op and depth decisions."
+    out = {f'BINAS_{k}': Arch.from_string(s) for k, s in BINAS.items()}
+    out.update({f'HardCoReNAS_{k}': Arch.from_string(s) for k, s in HARDCORENAS.items()})
+    if space is None or space == SearchSpace(): return out
+    src = SearchSpace()
+    if space.ops != src.ops or [s.depths for s in space.stages] != [s.depths for s in src.stages]:
+        raise ValueError('named_archs: the space has another op menu or other stage depths than the ImageNet space; '
+                         'the named architectures cannot be carried over')
+    return {k: Arch(a.ops, space) for k, a in out.items()}
 
 # %% ../nbs/00_space.ipynb #5fb6c62e
 def timm_hardcorenas_arch_defs()->dict[str, list[list[str]]]:
