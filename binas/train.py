@@ -469,6 +469,7 @@ def _binas_train(
     ikd_dividor:float=50.0, # stage 2: the per-stage feature MSE is divided by this
     real_KD:bool=True, # stage 2: KL divergence on logits (--no-real_KD: MSE of logits)
     groups:int=4, # stage 2: sub-networks per batch (multipath)
+    sandwich:bool=True, # stage 2: one group of every batch trains the heaviest path (--no-sandwich: all groups random)
     space:str=None, # 'demo', 'imagenet' or a space JSON (default: demo for Fashion-MNIST, imagenet otherwise)
     train_percent:float=80, # % of the training set that trains weights (the rest is the held-out search split)
     batch_size:int=128, # images per step and process (-b)
@@ -502,7 +503,7 @@ def _binas_train(
     out = Path(resume) if resume and Path(resume).is_dir() else Path(resume).parent if resume else new_run_dir(output, sp.resolution)
     if train_elastic_model:
         if not initial_checkpoint_IKD: raise ValueError('--train_elastic_model needs --initial_checkpoint_IKD (the w_h checkpoint of stage 1)')
-        r = train_supernet(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, out, resume)
+        r = train_supernet(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, sandwich, out, resume)
     elif mobilenet_string or transform_model_to_mobilenet:
         if not mobilenet_string: raise ValueError('--transform_model_to_mobilenet needs --mobilenet_string (the searched architecture)')
         arch = Arch.from_string(mobilenet_string, sp)
