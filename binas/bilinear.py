@@ -15,7 +15,7 @@ from .core import FileFormatError, load_json, save_json
 from .space import Arch, SearchSpace, encode_archs
 
 # %% auto #0
-__all__ = ['BilinearForm', 'is_stage_separable', 'position_tables', 'save_form', 'load_form']
+__all__ = ['BilinearForm', 'is_stage_separable', 'position_tables', 'table_form', 'save_form', 'load_form']
 
 # %% ../nbs/00c_bilinear.ipynb #2d74b0dc
 @dataclass
@@ -94,6 +94,23 @@ def _eval_tables(form:BilinearForm, arch:Arch)->float:
     ops, depth = arch.indices()
     return form.const + sum(Dc[s, depth[s]] + sum(T[s, depth[s], b, ops[s, b]] for b in range(len(arch.ops[s])))
                             for s in range(form.space.num_stages))
+
+# %% ../nbs/00c_bilinear.ipynb #61151aec
+def table_form(space:SearchSpace, # the space
+               table:np.ndarray, # (stages, max_depth, ops): the cost of op c at position b of stage s
+               const:float=0.0, # the fixed part (stem, head, ...)
+              )->BilinearForm:
+    "The bilinear form t₀ + pᵀα + αᵀΘβ of a per-block cost table (DESIGN.md §3): position 1 always counts, position b when depth ≥ b."
+    S, D, C, ND = space.num_stages, space.max_depth, len(space.ops), space.num_depths
+    table = np.asarray(table, float)
+    if table.shape != (S, D, C): raise ValueError(f'table_form: table has shape {table.shape}, expected {(S, D, C)}')
+    form = BilinearForm.zeros(space); form.const = float(const)
+    form.lin_alpha.reshape(S, D, C)[:, 0] = table[:, 0]
+    bil = form.bil.reshape(S, D, C, S, ND)
+    for s, stage in enumerate(space.stages):
+        for di, depth in enumerate(stage.depths):
+            for b in range(1, depth): bil[s, b, :, s, di] = table[s, b]
+    return form
 
 # %% ../nbs/00c_bilinear.ipynb #d52a47c8
 def _form_to_dict(form:BilinearForm, kind:str, meta:dict|None=None)->dict:

@@ -21,37 +21,19 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from .bilinear import BilinearForm, is_stage_separable, load_form, position_tables, save_form
+from .bilinear import BilinearForm, is_stage_separable, load_form, position_tables, save_form, table_form
 from .core import FileFormatError, atomic_write, command, load_json, save_json
 from .report import plane, ranking_metrics, save_fig
 from .space import Arch, SearchSpace, Stage, build_model, encode_archs, named_archs
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'binas_search', 'table_form', 'BlockCounts', 'block_counts',
-           'resource_form', 'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within',
-           'InfeasibleBudget', 'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search',
-           'enumerate_space', 'encode_indices', 'arch_from_indices', 'solve_brute', 'pareto_indices', 'Front',
-           'merge_fronts', 'stage_fronts', 'Frontier', 'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw',
-           'solve_evo', 'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form',
-           'run_search']
-
-# %% ../nbs/07_search.ipynb #eb27ba05
-def table_form(space:SearchSpace, # the space
-               table:np.ndarray, # (stages, max_depth, ops): the cost of op c at position b of stage s
-               const:float=0.0, # the fixed part (stem, head, ...)
-              )->BilinearForm:
-    "The bilinear form t₀ + pᵀα + αᵀΘβ of a per-block cost table (DESIGN.md §3): position 1 always counts, position b when depth ≥ b."
-    S, D, C, ND = space.num_stages, space.max_depth, len(space.ops), space.num_depths
-    table = np.asarray(table, float)
-    if table.shape != (S, D, C): raise ValueError(f'table_form: table has shape {table.shape}, expected {(S, D, C)}')
-    form = BilinearForm.zeros(space); form.const = float(const)
-    form.lin_alpha.reshape(S, D, C)[:, 0] = table[:, 0]
-    bil = form.bil.reshape(S, D, C, S, ND)
-    for s, stage in enumerate(space.stages):
-        for di, depth in enumerate(stage.depths):
-            for b in range(1, depth): bil[s, b, :, s, di] = table[s, b]
-    return form
+__all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'binas_search', 'BlockCounts', 'block_counts', 'resource_form',
+           'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within', 'InfeasibleBudget',
+           'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search', 'enumerate_space',
+           'encode_indices', 'arch_from_indices', 'solve_brute', 'pareto_indices', 'Front', 'merge_fronts',
+           'stage_fronts', 'Frontier', 'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw', 'solve_evo',
+           'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search']
 
 # %% ../nbs/07_search.ipynb #6aa0749d
 class BlockCounts(NamedTuple):

@@ -1,0 +1,61 @@
+"Kill-and-resume and one-line errors of `binas_lut` (small space, so it runs in seconds)."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+
+from binas.latency import load_latency_table
+from binas.core import FileFormatError
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'OMP_NUM_THREADS': '1'}
+LUT = [sys.executable, '-c', 'from binas.latency import binas_lut; binas_lut()']
+ARGS = ['--target_device', 'onnx', '--space', 'demo', '--resolution', '16', '--repeat_measure', '200', '--no_progress']
+
+def _keys(progress:Path)->list[str]:
+    lines = [l for l in progress.read_text().splitlines()[1:] if l.strip()]
+    out = []
+    for l in lines:
+        try: out.append(json.loads(l)['key'])
+        except json.JSONDecodeError: pass  # a line torn by the kill
+    return out
+
+def test_kill_and_resume(tmp_path):
+    lut = tmp_path / 'lut.json'
+    progress = Path(str(lut) + '.progress.jsonl')
+    p = subprocess.Popen([*LUT, *ARGS, '--lut_filename', str(lut)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while time.time() - t0 < 50 and (not progress.exists() or len(_keys(progress)) < 10): time.sleep(0.05)
+    p.send_signal(signal.SIGKILL); p.wait()
+    first = _keys(progress)
+    assert 10 <= len(first) and not lut.exists(), 'the first run should have been killed mid-table'
+    r = subprocess.run([*LUT, *ARGS, '--lut_filename', str(lut)], env=ENV, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    keys = _keys(progress)
+    assert len(keys) == len(set(keys)), 'a measurement was recorded twice'
+    assert keys[:len(first)] == first, 'the resumed run re-measured what the killed run had recorded'
+    lt = load_latency_table(lut)
+    assert lt.meta['resumed_measurements'] == len(first)
+    assert lt.meta['measured_this_run'] == len(keys) - len(first) > 0
+    assert lt.meta['measurements'] == len(keys) == len(lt.measurements)
+    d = json.loads(lut.read_text())
+    ids = [(e['stage'], e['position'], e['op']) for e in d['entries']]
+    assert len(ids) == len(set(ids)) == 5 * 2 * 12
+    assert f"{len(keys) - len(first)} measured now, {len(first)} resumed" in r.stdout
+
+def _one_line_error(r):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'error:' in lines[0], r.stderr
+    return lines[0]
+
+def test_errors(tmp_path):
+    r = subprocess.run([*LUT, '--target_device', 'tpu', '--lut_filename', str(tmp_path / 'x.json')], env=ENV, capture_output=True, text=True)
+    assert "'tpu'" in _one_line_error(r)
+    bad = tmp_path / 'bad.json'; bad.write_text('{"format": "binas.latency/1", "meta": {}}')
+    rep = [sys.executable, '-c', 'from binas.latency import binas_latency_report; binas_latency_report()']
+    r = subprocess.run([*rep, str(bad)], env=ENV, capture_output=True, text=True)
+    msg = _one_line_error(r)
+    assert 'bad.json' in msg and 'missing' in msg
+    with pytest.raises(FileFormatError, match='not a binas latency table'):
+        (tmp_path / 'p.json').write_text('[1, 2]'); load_latency_table(tmp_path / 'p.json')
