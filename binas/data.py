@@ -120,13 +120,13 @@ def _image_folder(path:Path, transform)->Dataset:
                         f'{str(e).splitlines()[0]}') from None
     return ds
 
-def _folder_splits(root:Path, resolution:int, train_percent:float, seed:int)->DataSplits:
+def _folder_splits(root:Path, resolution:int, train_percent:float, seed:int, augment:bool=True)->DataSplits:
     from timm.data import create_transform
     tr_dir = next((root / n for n in ('train',) if (root / n).is_dir()), None)
     te_dir = next((root / n for n in ('val', 'validation', 'test') if (root / n).is_dir()), None)
     if tr_dir is None or te_dir is None:
         raise DataError(f"image folder {str(root)!r} needs 'train/' and 'val/' (or 'test/') sub-folders, ImageNet layout")
-    train_full = _image_folder(tr_dir, create_transform(resolution, is_training=True))
+    train_full = _image_folder(tr_dir, create_transform(resolution, is_training=augment))
     plain = _image_folder(tr_dir, create_transform(resolution, is_training=False))
     test = _image_folder(te_dir, create_transform(resolution, is_training=False))
     if train_full.classes != test.classes:
@@ -140,6 +140,7 @@ def get_data(data:str|Path='fashion-mnist', # 'fashion-mnist', a folder of Fashi
              resolution:int|None=None, # network input size (default: 28 for Fashion-MNIST, 224 for folders)
              train_percent:float=80, # % of the training set that trains weights; the rest is the search split
              seed:int=0, # seed of the split
+             augment:bool=True, # augment the weight-training split (Fashion-MNIST: random crop + flip; folders: timm's training transform)
             )->DataSplits:
     "The train / search / test splits of a dataset."
     path = Path(data)
@@ -152,11 +153,11 @@ def get_data(data:str|Path='fashion-mnist', # 'fashion-mnist', a folder of Fashi
         mean, std = x.mean().item(), x.std().item()
         mk = lambda idx, split, train: TensorImageDataset(fm[f'{split}_x'][torch.from_numpy(idx)] if idx is not None else fm[f'{split}_x'],
                                                           fm[f'{split}_y'][torch.from_numpy(idx)] if idx is not None else fm[f'{split}_y'],
-                                                          tensor_transforms(mean, std, train, res), FMNIST_CLASSES)
+                                                          tensor_transforms(mean, std, train and augment, res), FMNIST_CLASSES)
         return DataSplits(mk(tr_idx, 'train', True), mk(se_idx, 'train', False) if len(se_idx) else None, mk(None, 'test', False),
                           10, 1, res, FMNIST_CLASSES, 'fashion-mnist')
     if not path.exists(): raise DataError(f"dataset {str(data)!r} not found: give 'fashion-mnist' or an ImageFolder root (train/, val/)")
-    return _folder_splits(path, resolution or 224, train_percent, seed)
+    return _folder_splits(path, resolution or 224, train_percent, seed, augment)
 
 # %% ../nbs/02_data.ipynb #1fae04a3
 def make_loader(ds:Dataset, batch_size:int, train:bool, # shuffle and drop the last partial batch?

@@ -472,6 +472,7 @@ def _binas_train(
     sandwich:bool=True, # stage 2: one group of every batch trains the heaviest path (--no-sandwich: all groups random)
     space:str=None, # 'demo', 'imagenet' or a space JSON (default: demo for Fashion-MNIST, imagenet otherwise)
     train_percent:float=80, # % of the training set that trains weights (the rest is the held-out search split)
+    augment:bool=True, # augment training images (--no-augment: none; converges faster in short schedules)
     batch_size:int=128, # images per step and process (-b)
     epochs:int=3, # total epochs
     lr:float=0.1, # peak learning rate
@@ -499,7 +500,7 @@ def _binas_train(
     "Train the heaviest network, the super-network, or a searched network (the original release's train.py)."
     cfg = _cfg_from(**locals())
     sp = get_space(space or ('demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet'))
-    splits = get_data(data, sp.resolution, train_percent, seed)
+    splits = get_data(data, sp.resolution, train_percent, seed, augment)
     out = Path(resume) if resume and Path(resume).is_dir() else Path(resume).parent if resume else new_run_dir(output, sp.resolution)
     if train_elastic_model:
         if not initial_checkpoint_IKD: raise ValueError('--train_elastic_model needs --initial_checkpoint_IKD (the w_h checkpoint of stage 1)')
