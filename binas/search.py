@@ -918,8 +918,11 @@ def load_predictor(predictor_type:str, path:str|Path, space:SearchSpace|None=Non
             if "expected 'estimator'" not in str(e): raise
         return load_form(path, 'bilinear', space)[0]
     if predictor_type in ('quadratic', 'mlp'):
-        raise ValueError(f'predictor type {predictor_type!r} needs binas.predictors (notebook 06), which this build does not have yet; '
-                         'estimator and bilinear predictors load from a bilinear-form JSON')
+        from binas.predictors import MLPPredictor, QuadraticPredictor, load_predictor as _load
+        p = _load(path, space)
+        want = QuadraticPredictor if predictor_type == 'quadratic' else MLPPredictor
+        if not isinstance(p, want): raise FileFormatError(f'{str(path)!r} holds a {type(p).__name__}, not a {predictor_type} predictor')
+        return p
     raise ValueError(f'unknown predictor type {predictor_type!r}; choose from {PREDICTOR_TYPES}')
 
 def load_accuracy_lut(path:str|Path, space:SearchSpace)->tuple[list[Arch], np.ndarray]:
