@@ -30,7 +30,8 @@ from fastcore.script import call_parse, Param
 __all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'onnx_bytes', 'ort_session',
            'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module', 'example_input',
            'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table', 'shipped_table',
-           'measure_many', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate']
+           'measure_many', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate',
+           'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -603,3 +604,18 @@ def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int
     out = calibrate(lt, archs, [rec[_e2e_key(a)]['median_ms'] for a in archs])
     out.meta['calibration'].update(seed=seed, measured_this_run=len(todo))
     return out
+
+# %% ../nbs/04_latency.ipynb #b92fef6e
+def compare_tables(df, # a `latency_report` DataFrame (its `measured_ms`)
+                   tables:dict[str, LatencyTable], # name -> table to predict the same networks with
+                  ):
+    "MAPE, max error and Kendall-τ of several tables on the same measured networks (a DataFrame, one row per table)."
+    import pandas as pd
+    archs = [Arch.from_string(a, next(iter(tables.values())).space) for a in df.arch]
+    rows = {}
+    for name, t in tables.items():
+        pred = np.asarray(t.predict(archs), float)
+        m = ranking_metrics(pred, df.measured_ms.values)
+        rows[name] = {'MAPE %': m['mape'], 'max error %': float(np.max(100 * np.abs(pred - df.measured_ms) / df.measured_ms)),
+                      'mean error %': float(np.mean(100 * (pred - df.measured_ms) / df.measured_ms)), 'Kendall-τ': m['kendall_tau']}
+    return pd.DataFrame(rows).T.round(3)
