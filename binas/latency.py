@@ -525,11 +525,15 @@ def calibration_archs(space:SearchSpace, # the space
                       n:int, # how many networks in all
                       seed:int=10, # seed of the random ones
                      )->list[Arch]:
-    "The lightest and heaviest networks, every op alone at the smallest and largest depth, then random networks: `n` in all."
+    "The lightest and heaviest networks, every op alone at the smallest and largest depth, then random networks: `n` distinct in all."
     ext = [Arch.lightest(space), Arch.heaviest(space)]
     for c in range(len(space.ops)):
         ext += [Arch(tuple((c,) * f(st.depths) for st in space.stages), space) for f in (min, max)]
-    return (ext + sample_archs(max(0, n - len(ext)), space, seed))[:n]
+    out = list(dict.fromkeys(ext))[:n]  # the lightest network is also the cheapest op alone at the smallest depth
+    for a in sample_archs(2 * n, space, seed):
+        if len(out) >= n: break
+        if a not in out: out.append(a)
+    return out
 
 # %% ../nbs/04_latency.ipynb #e77186e3
 LAMBDAS = tuple(float(x) for x in np.logspace(-4, 2, 13))
