@@ -27,10 +27,11 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 
 # %% auto #0
-__all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'onnx_bytes', 'ort_session',
+__all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'onnx_bytes', 'ort_session',
            'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module', 'example_input',
            'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table', 'shipped_table',
-           'measure_many', 'latency_report']
+           'measure_many', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate',
+           'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -219,6 +220,7 @@ class LatencyTable:
     spread: np.ndarray       # same shape: spread (inter-quartile range) of each entry
     meta: dict = field(default_factory=dict)          # device, runtimes, batch, resolution, threads, date, ...
     measurements: dict = field(default_factory=dict)  # the raw records the table was assembled from
+    raw: LatencyTable|None = None  # a calibrated table keeps the measured (uncalibrated) one here
 
     def form(self)->BilinearForm:
         "The latency formula t₀ + pᵀα + αᵀΘβ as a `BilinearForm`."
@@ -233,6 +235,10 @@ class LatencyTable:
                        )->float|np.ndarray:
         "Predicted latency of many (α, β) at once."
         return self.form()(alpha, beta)
+
+    def uncalibrated(self)->LatencyTable:
+        "The table as measured, before any calibration (itself if it was never calibrated)."
+        return self.raw if self.raw is not None else self
 
 # %% ../nbs/04_latency.ipynb #6abc8a58
 def _cpu_model()->str:
@@ -265,11 +271,14 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
                 warmup:int=5, # untimed runs before each measurement
                 progress:bool=True, # show a progress bar
                 scrub_mb:float=16, # 'isolated': stream through this many MiB before each timed run (0: hot caches)
+                calibration:int=0, # then measure this many networks end to end and `calibrate` the table on them (0: don't)
+                calibration_seed:int=10, # seed of the random calibration networks
                )->LatencyTable:
-    "Measure the latency table of `space` on `target`."
+    "Measure the latency table of `space` on `target` (and calibrate it on `calibration` whole networks)."
     space = space or SearchSpace(); _check_target(target)
     if method not in METHODS: raise ValueError(f'unknown method {method!r}; choose from {", ".join(METHODS)}')
     if batch_size < 1 or threads < 1 or repeats < 1: raise ValueError('batch size, threads and repeats must be at least 1')
+    if calibration < 0: raise ValueError(f'calibration must be 0 (none) or a number of networks, got {calibration}')
     if target == 'gpu' and not torch.cuda.is_available(): raise ValueError("target 'gpu': no CUDA device is available")
     t_start = time.perf_counter()
     torch.set_num_threads(threads)
@@ -278,19 +287,22 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
                 **{k: meta[k] for k in ('target', 'batch_size', 'threads', 'clock', 'torch', 'onnxruntime') if k in meta}}
     store = ResultStore(Path(str(path) + '.progress.jsonl'), settings) if path is not None else None
     rec = dict(store.records) if store is not None else {}
-    resumed = len(rec)
     net = _Net(space, batch_size)
     plan = [(k, f) for k, f in _plan(net, method) if k not in rec]
+    resumed = len([k for k in rec if not k.startswith('e2e/')])
     from tqdm.auto import tqdm
     for key, build in tqdm(plan, desc=f'LUT {target}', disable=not progress, initial=resumed, total=resumed + len(plan)):
         model, x = build()
         rec[key] = measure_module(model, x, target, repeats, threads, warmup, scrub_mb if method == 'isolated' else 0)
         if store is not None: store.add(key, rec[key])
     t, sd, const, notes = _assemble(space, rec, method)
-    meta.update(method=method, scrub_mb=scrub_mb, repeats=repeats, warmup=warmup, measurements=len(rec), resumed_measurements=resumed,
+    meta.update(method=method, scrub_mb=scrub_mb, repeats=repeats, warmup=warmup, measurements=len(rec) - sum(k.startswith('e2e/') for k in rec), resumed_measurements=resumed,
                 measured_this_run=len(plan), wall_s=round(time.perf_counter() - t_start, 2),
                 date=datetime.now(timezone.utc).isoformat(timespec='seconds'), **notes)
     lt = LatencyTable(space, t, const, sd, meta, rec)
+    if calibration:
+        lt = _calibrate_measured(lt, store, rec, calibration, calibration_seed, repeats, progress)
+        lt.meta['wall_s'] = round(time.perf_counter() - t_start, 2)
     if path is not None: lt.save(path)
     return lt
 
@@ -308,8 +320,9 @@ def _entries(lt:LatencyTable)->list[dict]:
 @patch
 def save(self:LatencyTable, path:str|Path):
     "Write the table as JSON (atomically)."
-    save_json({'format': FORMAT, 'meta': self.meta, 'space': self.space.to_dict(), 'const_ms': self.const,
-               'entries': _entries(self), 'measurements': self.measurements}, path)
+    d = {'format': FORMAT, 'meta': self.meta, 'space': self.space.to_dict(), 'const_ms': self.const, 'entries': _entries(self)}
+    if self.raw is not None: d['uncalibrated'] = {'const_ms': self.raw.const, 'entries': _entries(self.raw)}
+    save_json({**d, 'measurements': self.measurements}, path)
 
 # %% ../nbs/04_latency.ipynb #ae93dc70
 def _num(x, what:str)->float:
@@ -320,25 +333,12 @@ def _space_diff(a:SearchSpace, b:SearchSpace)->str:
     da, db = a.to_dict(), b.to_dict()
     return ', '.join(k for k in da if da[k] != db.get(k))
 
-def load_latency_table(path:str|Path, # a table written by `LatencyTable.save` / `binas_lut`
-                       space:SearchSpace|None=None, # the space it must cover (default: the table's own)
-                      )->LatencyTable:
-    "Read and validate a latency table; every problem is a `FileFormatError` naming the file."
-    d = load_json(path, 'latency table')
-    where = f'latency table {str(path)!r}'
-    if not isinstance(d, dict) or d.get('format') != FORMAT:
-        got = d.get('format') if isinstance(d, dict) else type(d).__name__
-        raise FileFormatError(f'{where}: not a binas latency table (format {got!r}, expected {FORMAT!r})')
-    missing = [k for k in ('meta', 'space', 'const_ms', 'entries') if k not in d]
-    if missing: raise FileFormatError(f'{where}: missing field(s) {", ".join(missing)}')
+def _read_entries(d:dict, sp:SearchSpace, where:str)->tuple[np.ndarray, np.ndarray, float]:
+    "(table, spread, t₀) from a file's `const_ms` and `entries`, checked: every entry the space needs, once, finite and ≥ 0."
     try:
-        sp = SearchSpace.from_dict(d['space'])
         const = _num(d['const_ms'], 'const_ms')
-        if not isinstance(d['meta'], dict): raise ValueError('meta is not an object')
         if not isinstance(d['entries'], list): raise ValueError('entries is not a list')
     except (ValueError, TypeError) as e: raise FileFormatError(f'{where}: {e}') from None
-    if space is not None and sp != space:
-        raise FileFormatError(f'{where}: measured for another search space than the one in use (differs in: {_space_diff(sp, space)})')
     S, D, C = sp.num_stages, sp.max_depth, len(sp.ops)
     ops = {str(op): c for c, op in enumerate(sp.ops)}
     t, sd, seen = np.zeros((S, D, C)), np.zeros((S, D, C)), set()
@@ -361,8 +361,36 @@ def load_latency_table(path:str|Path, # a table written by `LatencyTable.save` /
         raise FileFormatError(f'{where}: does not cover the space: {len(need - seen)} entries missing, e.g. stage {s+1}, {pos} block, op {sp.ops[c]}')
     if (t < 0).any() or const < 0:
         raise FileFormatError(f'{where}: negative latencies (a measurement lost in noise?); re-measure with more repeats')
+    return t, sd, const
+
+def load_latency_table(path:str|Path, # a table written by `LatencyTable.save` / `binas_lut`
+                       space:SearchSpace|None=None, # the space it must cover (default: the table's own)
+                      )->LatencyTable:
+    "Read and validate a latency table (and its uncalibrated entries, if any); every problem is a `FileFormatError` naming the file."
+    d = load_json(path, 'latency table')
+    where = f'latency table {str(path)!r}'
+    if not isinstance(d, dict) or d.get('format') != FORMAT:
+        got = d.get('format') if isinstance(d, dict) else type(d).__name__
+        raise FileFormatError(f'{where}: not a binas latency table (format {got!r}, expected {FORMAT!r})')
+    missing = [k for k in ('meta', 'space', 'const_ms', 'entries') if k not in d]
+    if missing: raise FileFormatError(f'{where}: missing field(s) {", ".join(missing)}')
+    try:
+        sp = SearchSpace.from_dict(d['space'])
+        if not isinstance(d['meta'], dict): raise ValueError('meta is not an object')
+        if not isinstance(d.get('uncalibrated', {}), dict): raise ValueError('uncalibrated is not an object')
+    except (ValueError, TypeError) as e: raise FileFormatError(f'{where}: {e}') from None
+    if space is not None and sp != space:
+        raise FileFormatError(f'{where}: measured for another search space than the one in use (differs in: {_space_diff(sp, space)})')
+    t, sd, const = _read_entries(d, sp, where)
     meas = d.get('measurements', {})
-    return LatencyTable(sp, t, const, sd, d['meta'], meas if isinstance(meas, dict) else {})
+    meas = meas if isinstance(meas, dict) else {}
+    raw = None
+    if 'uncalibrated' in d:
+        u = d['uncalibrated']
+        if any(k not in u for k in ('const_ms', 'entries')): raise FileFormatError(f'{where}: uncalibrated: missing const_ms or entries')
+        rt, rsd, rconst = _read_entries(u, sp, f'{where} (uncalibrated)')
+        raw = LatencyTable(sp, rt, rconst, rsd, {k: v for k, v in d['meta'].items() if k != 'calibration'}, meas)
+    return LatencyTable(sp, t, const, sd, d['meta'], meas, raw)
 
 # %% ../nbs/04_latency.ipynb #4b284f85
 _DATA = Path(__file__).parent / 'data' if '__file__' in globals() else Path('../binas/data')
@@ -420,15 +448,22 @@ def _binas_lut(target_device:Param('cpu, onnx or gpu', str)='onnx',
                resolution:Param('input resolution (default: the space)', int)=None,
                method:Param('isolated (each block alone) or context (differences of chains)', str)='isolated',
                scrub_mb:Param('isolated: MiB streamed through before each timed run (0 = hot caches)', float)=16,
+               calibrate:Param('then measure this many networks end to end and calibrate the table on them (0 = none)', int)=0,
+               calibrate_seed:Param('seed of the random calibration networks', int)=10,
                no_progress:Param('no progress bar', bool)=False):
     "Measure a latency lookup table."
     sp = get_space(space)
     if resolution: sp = sp.scaled(resolution=resolution)
     t = time.perf_counter()
-    lt = measure_lut(sp, target_device, lut_measure_batch_size, repeat_measure, threads, lut_filename, method, progress=not no_progress, scrub_mb=scrub_mb)
+    lt = measure_lut(sp, target_device, lut_measure_batch_size, repeat_measure, threads, lut_filename, method, progress=not no_progress,
+                     scrub_mb=scrub_mb, calibration=calibrate, calibration_seed=calibrate_seed)
     m = lt.meta
     print(f"{lut_filename}: {m['measurements']} measurements ({m['measured_this_run']} measured now, {m['resumed_measurements']} resumed), "
           f"t0 = {lt.const:.3f} ms, wall time {time.perf_counter() - t:.1f} s")
+    if calibrate:
+        c = m['calibration']
+        print(f"calibrated on {c['networks']} networks ({c['measured_this_run']} measured now): lambda {c['lambda']:.3g}, "
+              f"calibration MAPE {c['mape_before_pct']:.2f}% before, {c['cv_mape_after_pct']:.2f}% after ({c['folds']}-fold CV)")
 
 binas_lut = command(_binas_lut)
 
@@ -454,3 +489,137 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
           f"Kendall-tau {m['kendall_tau']:.3f}; wrote {out / 'latency_report.csv'} and {out / 'latency_report.png'}")
 
 binas_latency_report = command(_binas_latency_report)
+
+# %% ../nbs/04_latency.ipynb #81b26d55
+def _slots(space:SearchSpace)->list[tuple[int, int, int]]:
+    "(stage, 0 = first block / 1 = later blocks, op) of every table entry, in the file's order."
+    return [(s, b, c) for s, st in enumerate(space.stages) for b in (0, 1) if b < max(st.depths) for c in range(len(space.ops))]
+
+def table_features(space:SearchSpace, # the space
+                   archs:Sequence[Arch], # networks of it
+                  )->np.ndarray:
+    "(networks, entries + 1): how many times each network uses each table entry, then a 1 for t₀."
+    idx = {k: i for i, k in enumerate(_slots(space))}
+    X = np.zeros((len(archs), len(idx) + 1)); X[:, -1] = 1
+    for n, a in enumerate(archs):
+        for s, st in enumerate(a.ops):
+            for b, o in enumerate(st): X[n, idx[(s, min(b, 1), o)]] += 1
+    return X
+
+@patch
+def params(self:LatencyTable)->np.ndarray:
+    "The table's entries and t₀ as one vector θ, so that `table_features(space, archs) @ θ` predicts."
+    return np.array([self.table[s, b, c] for s, b, c in _slots(self.space)] + [self.const])
+
+@patch
+def with_params(self:LatencyTable, theta:np.ndarray, # entries then t₀, as from `params`
+                meta:dict|None=None)->LatencyTable:
+    "A copy of the table with entries and t₀ from `theta` (spread and measurements kept)."
+    t = np.zeros_like(self.table)
+    for (s, b, c), v in zip(_slots(self.space), theta[:-1]):
+        t[s, 0 if b == 0 else slice(1, max(self.space.stages[s].depths)), c] = v
+    return LatencyTable(self.space, t, float(theta[-1]), self.spread.copy(), meta if meta is not None else dict(self.meta), self.measurements)
+
+# %% ../nbs/04_latency.ipynb #a5a7ccc6
+def calibration_archs(space:SearchSpace, # the space
+                      n:int, # how many networks in all
+                      seed:int=10, # seed of the random ones
+                     )->list[Arch]:
+    "The lightest and heaviest networks, every op alone at the smallest and largest depth, then random networks: `n` distinct in all."
+    ext = [Arch.lightest(space), Arch.heaviest(space)]
+    for c in range(len(space.ops)):
+        ext += [Arch(tuple((c,) * f(st.depths) for st in space.stages), space) for f in (min, max)]
+    out = list(dict.fromkeys(ext))[:n]  # the lightest network is also the cheapest op alone at the smallest depth
+    for a in sample_archs(2 * n, space, seed):
+        if len(out) >= n: break
+        if a not in out: out.append(a)
+    return out
+
+# %% ../nbs/04_latency.ipynb #e77186e3
+LAMBDAS = tuple(float(x) for x in np.logspace(-4, 2, 13))
+
+def _global_scale(X:np.ndarray, y:np.ndarray, prior:np.ndarray)->float:
+    return float(np.median(y / (X @ prior)))
+
+def ridge_fit(X:np.ndarray, # (networks, parameters) from `table_features`
+              y:np.ndarray, # measured latencies (ms)
+              prior:np.ndarray, # the measured entries and t₀ (`LatencyTable.params`)
+              lam:float, # ridge strength λ
+             )->np.ndarray:
+    "θ ≥ 0 minimising the squared relative error plus λ‖(θ − sθ⁰)/θ⁰‖², s the median ratio of measured to predicted."
+    from scipy.optimize import lsq_linear
+    center = _global_scale(X, y, prior) * prior
+    w = 1 / np.maximum(prior, 1e-3 * prior.mean())  # an entry measured as 0 is held like a tiny one
+    A = np.vstack([X / y[:, None], np.sqrt(lam) * np.diag(w)])
+    b = np.concatenate([np.ones(len(y)), np.sqrt(lam) * w * center])
+    return lsq_linear(A, b, bounds=(0, np.inf)).x
+
+def cv_mape(X:np.ndarray, y:np.ndarray, prior:np.ndarray, lam:float|None, # λ; None: the global scale alone
+            folds:int=5, seed:int=0)->float:
+    "Mean absolute percentage error of the fit on held-out networks, `folds`-fold."
+    fold = np.random.default_rng(seed).permutation(len(y)) % folds
+    err = np.zeros(len(y))
+    for k in range(folds):
+        tr, te = fold != k, fold == k
+        th = _global_scale(X[tr], y[tr], prior) * prior if lam is None else ridge_fit(X[tr], y[tr], prior, lam)
+        err[te] = np.abs(X[te] @ th - y[te]) / y[te]
+    return float(100 * err.mean())
+
+def calibrate(table:LatencyTable, # the measured table (if already calibrated, its uncalibrated one is used)
+              archs:Sequence[Arch], # calibration networks (never the ones you test on)
+              measured_ms:Sequence[float], # their end-to-end latency on the table's target and settings
+              lambdas:Sequence[float]=LAMBDAS, # the ridge strengths cross-validation chooses from
+              folds:int=5, # cross-validation folds
+              seed:int=0, # seed of the fold split
+             )->LatencyTable:
+    "The table with entries and t₀ re-estimated from end-to-end latencies (ridge toward the measured entries, λ by CV)."
+    raw = table.uncalibrated()
+    y = np.asarray(measured_ms, float)
+    if len(y) != len(archs): raise ValueError(f'calibrate: {len(archs)} networks but {len(y)} latencies')
+    if len(y) < 2 * folds: raise ValueError(f'calibrate: {len(y)} networks are too few for {folds}-fold cross-validation (need {2 * folds})')
+    if not np.isfinite(y).all() or (y <= 0).any(): raise ValueError('calibrate: measured latencies must be finite and positive')
+    X, prior = table_features(raw.space, archs), raw.params()
+    cv = [cv_mape(X, y, prior, lam, folds, seed) for lam in lambdas]
+    lam = float(lambdas[int(np.argmin(cv))])
+    theta = ridge_fit(X, y, prior, lam)
+    before = float(100 * np.mean(np.abs(X @ prior - y) / y))
+    cal = {'networks': len(y), 'lambda': lam, 'folds': folds, 'global_scale': _global_scale(X, y, prior),
+           'mape_before_pct': before, 'cv_mape_scale_only_pct': cv_mape(X, y, prior, None, folds, seed),
+           'cv_mape_after_pct': float(min(cv)), 'fit_mape_pct': float(100 * np.mean(np.abs(X @ theta - y) / y)),
+           'cv_mape_by_lambda': dict(zip([f'{l:.3g}' for l in lambdas], [round(c, 3) for c in cv]))}
+    out = raw.with_params(theta, {**raw.meta, 'calibration': cal})
+    out.raw = raw
+    return out
+
+# %% ../nbs/04_latency.ipynb #02c39c2c
+def _e2e_key(a:Arch)->str: return 'e2e/' + '|'.join(','.join(map(str, st)) for st in a.ops)
+
+def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int, seed:int, repeats:int,
+                        progress:bool, chunk:int=6)->LatencyTable:
+    "Measure the calibration networks not yet in `rec` (in chunks, each stored) and calibrate `lt` on all of them."
+    m, archs = lt.meta, calibration_archs(lt.space, n, seed)
+    todo = [a for a in archs if _e2e_key(a) not in rec]
+    from tqdm.auto import tqdm
+    for i in tqdm(range(0, len(todo), chunk), desc='calibration networks', disable=not progress):
+        part = todo[i:i + chunk]
+        for a, ms in zip(part, measure_many(part, m['target'], m['batch_size'], repeats, m['threads'])):
+            rec[_e2e_key(a)] = {'median_ms': float(ms), 'repeats': repeats}
+            if store is not None: store.add(_e2e_key(a), rec[_e2e_key(a)])
+    out = calibrate(lt, archs, [rec[_e2e_key(a)]['median_ms'] for a in archs])
+    out.meta['calibration'].update(seed=seed, measured_this_run=len(todo))
+    return out
+
+# %% ../nbs/04_latency.ipynb #b92fef6e
+def compare_tables(df, # a `latency_report` DataFrame (its `measured_ms`)
+                   tables:dict[str, LatencyTable], # name -> table to predict the same networks with
+                  ):
+    "MAPE, max error and Kendall-τ of several tables on the same measured networks (a DataFrame, one row per table)."
+    import pandas as pd
+    archs = [Arch.from_string(a, next(iter(tables.values())).space) for a in df.arch]
+    rows = {}
+    for name, t in tables.items():
+        pred = np.asarray(t.predict(archs), float)
+        m = ranking_metrics(pred, df.measured_ms.values)
+        rows[name] = {'MAPE %': m['mape'], 'max error %': float(np.max(100 * np.abs(pred - df.measured_ms) / df.measured_ms)),
+                      'mean error %': float(np.mean(100 * (pred - df.measured_ms) / df.measured_ms)), 'Kendall-τ': m['kendall_tau']}
+    return pd.DataFrame(rows).T.round(3)

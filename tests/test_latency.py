@@ -59,3 +59,38 @@ def test_errors(tmp_path):
     assert 'bad.json' in msg and 'missing' in msg
     with pytest.raises(FileFormatError, match='not a binas latency table'):
         (tmp_path / 'p.json').write_text('[1, 2]'); load_latency_table(tmp_path / 'p.json')
+
+def test_calibration_recovers_known_table():
+    "Synthetic 'measurements' from a known table plus 1% noise: the calibrated table must predict held-out networks like the truth."
+    import numpy as np
+    from binas.latency import calibrate, calibration_archs, shipped_table
+    from binas.space import sample_archs
+    base = shipped_table('onnx_cpu_224').uncalibrated()
+    sp, rng = base.space, np.random.default_rng(1)
+    theta = base.params()
+    truth = base.with_params(np.append(theta[:-1] * rng.uniform(0.5, 1.5, len(theta) - 1), theta[-1] * 1.3))
+    archs = calibration_archs(sp, 150, seed=5)
+    y = truth.predict(archs) * (1 + 0.01 * rng.standard_normal(len(archs)))
+    fit = calibrate(base, archs, y)
+    held = sample_archs(200, sp, 123)
+    err = lambda t: 100 * np.mean(np.abs(t.predict(held) - truth.predict(held)) / truth.predict(held))
+    assert err(base) > 5, err(base)
+    assert err(fit) < 1.5, err(fit)
+    assert np.abs(fit.params() - truth.params()).sum() < 0.5 * np.abs(base.params() - truth.params()).sum()
+    assert (fit.params() >= 0).all() and fit.uncalibrated() is base
+    c = fit.meta['calibration']
+    assert c['networks'] == 150 and c['cv_mape_after_pct'] < c['mape_before_pct'] and c['lambda'] in map(float, c['cv_mape_by_lambda'])
+
+def test_calibrate_cli_resumes(tmp_path):
+    "binas_lut --calibrate N writes a calibrated table with its uncalibrated entries; a rerun measures nothing again."
+    lut = tmp_path / 'lut.json'
+    args = [*LUT, *ARGS[:-3], '--repeat_measure', '3', '--no_progress', '--calibrate', '12', '--lut_filename', str(lut)]
+    r = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert 'calibrated on 12 networks (12 measured now)' in r.stdout, r.stdout
+    lt = load_latency_table(lut)
+    assert lt.raw is not None and lt.meta['calibration']['networks'] == 12
+    assert sum(k.startswith('e2e/') for k in lt.measurements) == 12
+    r = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert '0 measured now' in r.stdout and 'calibrated on 12 networks (0 measured now)' in r.stdout, r.stdout
