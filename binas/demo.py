@@ -49,11 +49,12 @@ class DemoConfig:
     lut_target: str = 'onnx'           # latency table: onnx | cpu
     lut_batch: int = 32                # batch 32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead
     lut_repeats: int = 30
+    lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
     threads: int = 1                   # threads of latency measurements
-    contrib_images: int = 2048         # search-split images per contribution measurement
-    samples: int = 400                 # random sub-networks with one-shot accuracy (fit + test)
-    test_samples: int = 150            # of which held out to test predictors
-    sample_images: int = 2048          # search-split images per one-shot evaluation
+    contrib_images: int = 1536         # search-split images per contribution measurement (24 path draws × 64 images)
+    samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
+    test_samples: int = 100            # of which held out to test predictors
+    sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
     budgets: int = 4                   # latency budgets searched
     finetune_epochs: int = 1
@@ -63,7 +64,7 @@ class DemoConfig:
     @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
-        return cls(**{**dict(limit_train=384, heaviest_epochs=1, supernet_epochs=1, lut_repeats=3, contrib_images=128, samples=40,
+        return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=8, contrib_images=128, samples=40,
                             test_samples=16, sample_images=128, plane_random=6, budgets=2, finetune_images=256), **kw})
 
 # %% ../nbs/10_demo.ipynb #3312366f
@@ -140,7 +141,7 @@ def latency(run:Run)->dict:
     from binas.latency import measure_lut
     c = run.cfg
     table = measure_lut(run.space, target=c.lut_target, batch_size=c.lut_batch, repeats=c.lut_repeats, threads=c.threads,
-                        path=run.path('lut.json'))
+                        path=run.path('lut.json'), calibration=c.lut_calibration)
     form = table.form()
     save_form(form, run.path('latency_form.json'), 'latency', table.meta)
     from binas.search import min_value
