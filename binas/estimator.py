@@ -227,6 +227,12 @@ def _indices_str(a:Arch)->tuple[str, str]:
     ops, depth = a.indices()
     return ' '.join(map(str, ops.reshape(-1))), ' '.join(map(str, depth))
 
+def _from_indices_str(alpha_idx:str, beta_idx:str, space:SearchSpace)->Arch:
+    "The inverse of `_indices_str` (compact sample tables carry only the indices)."
+    ops = np.array(str(alpha_idx).split(), int).reshape(space.num_stages, space.max_depth)
+    depth = [space.stages[s].depths[int(d)] for s, d in enumerate(str(beta_idx).split())]
+    return Arch(tuple(tuple(ops[s, :d]) for s, d in enumerate(depth)), space)
+
 def sample_accuracies(net:SuperNet, # trained super-network (w*)
                       n:int, # how many random sub-networks
                       data, # the search split
@@ -290,10 +296,12 @@ def load_samples(path:str|Path, # a CSV written by `save_samples` / `binas_sampl
     try: df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise FileFormatError(f'sample table {str(path)!r} is not a CSV table ({str(e).splitlines()[0][:80]})') from None
-    if not {'arch', 'accuracy'} <= set(df.columns): raise FileFormatError(f'sample table {str(path)!r}: needs columns arch and accuracy, has {list(df.columns)}')
+    if not ({'arch', 'accuracy'} <= set(df.columns) or {'alpha_idx', 'beta_idx', 'accuracy'} <= set(df.columns)):
+        raise FileFormatError(f'sample table {str(path)!r}: needs columns arch (or alpha_idx and beta_idx) and accuracy, has {list(df.columns)}')
     if len(df) < 2: raise FileFormatError(f'sample table {str(path)!r}: needs at least two rows')
     try:
-        archs = [Arch.from_string(s, space) for s in df['arch']]
+        archs = ([Arch.from_string(s, space) for s in df['arch']] if 'arch' in df.columns else
+                 [_from_indices_str(a, b, space) for a, b in zip(df['alpha_idx'], df['beta_idx'])])
         acc = df['accuracy'].astype(float).to_numpy()
     except (ValueError, TypeError) as e: raise FileFormatError(f'sample table {str(path)!r}: {str(e).splitlines()[0]}') from None
     if not np.isfinite(acc).all(): raise FileFormatError(f'sample table {str(path)!r}: non-finite accuracies')

@@ -28,7 +28,7 @@ def test_demo_quick_kill_and_resume(tmp_path):
         assert (out / f).stat().st_size > 0, f
     md = (out / 'report.md').read_text()
     for img in ('fig_plane.png', 'fig_contributions.png', 'fig_estimator_scatter.png'): assert f'![]({img})' in md
-    assert len(after['report']['verdicts']) == 4 and all(isinstance(v, (bool, list)) for v in after['report']['verdicts'].values())
+    assert len(after['report']['verdicts']) == 6 and all(isinstance(v, (bool, list)) for v in after['report']['verdicts'].values())
     onnx = [v for v in json.loads((out / 'finetuned.json').read_text()).values()]
     assert onnx and all(v['max_abs_diff'] < 1e-3 and v['top1_agreement'] == 1.0 for v in onnx)
     # a third call has nothing left to do
