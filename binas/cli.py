@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import binas
+
 # %% auto #0
 __all__ = ['COMMANDS', 'command_table', 'console_scripts', 'run_command']
 
@@ -38,7 +40,7 @@ def command_table()->pd.DataFrame:
 
 def console_scripts(settings:str|Path|None=None)->dict[str, str]:
     "The console commands binas declares: name -> 'module:function' (from the repository's settings.ini, else the installed metadata)."
-    p = Path(settings) if settings else Path(__file__).resolve().parent.parent / 'settings.ini'
+    p = Path(settings) if settings else Path(binas.__file__).resolve().parent.parent / 'settings.ini'
     if p.is_file():
         cp = configparser.ConfigParser(); cp.read(p)
         return dict(e.split('=', 1) for e in cp['DEFAULT'].get('console_scripts', '').split())

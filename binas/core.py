@@ -203,7 +203,12 @@ def command(f=None, aliases:dict|None=None, # short flags, e.g. {'-b': '--batch_
         argv = [_underscore_flag(a) for a in sys.argv[1:]]
         for short, long in (aliases or {}).items():
             argv = [long if a == short else f'{long}={a[len(short) + 1:]}' if a.startswith(short + '=') else a for a in argv]
-        parsed = vars(anno_parser(func, prog=Path(sys.argv[0]).name).parse_args(argv))
+        prog = Path(sys.argv[0]).name
+        parser = anno_parser(func, prog=prog)
+        def _error(message):   # argparse would print the whole usage first: one line is enough, --help has the rest
+            print(f'{prog}: error: {message} (see {prog} --help)', file=sys.stderr); sys.exit(2)
+        parser.error = _error
+        parsed = vars(parser.parse_args(argv))
         for k in ('xtra', 'pdb'): parsed.pop(k, None)
         try: return func(**parsed)
         except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as e:
