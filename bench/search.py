@@ -30,9 +30,8 @@ from binas.space import Arch, SearchSpace
 def latency_form(path):
     if path: return load_latency_form(path), f'latency form from {path}'
     try:
-        from binas.latency import load_latency_table, shipped_tables
-        onnx = [n for n in shipped_tables() if 'onnx' in n.lower() and '224' in n]
-        if onnx: return load_latency_table(onnx[0]).form(), f'shipped latency table {onnx[0]!r}'
+        from binas.latency import SHIPPED, shipped_table
+        return shipped_table('onnx_cpu_224').form(), f"shipped latency table {SHIPPED['onnx_cpu_224'].name!r} (calibrated)"
     except ImportError: pass
     return synthetic_latency_form(SearchSpace()), 'SYNTHETIC measured-like latency form (binas.search.synthetic_latency_form; no shipped ONNX table in this build)'
 
