@@ -64,7 +64,7 @@ class DemoConfig:
     @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
-        return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=8, contrib_images=128, samples=40,
+        return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
                             test_samples=16, sample_images=128, plane_random=6, budgets=2, finetune_images=256), **kw})
 
 # %% ../nbs/10_demo.ipynb #3312366f
