@@ -82,7 +82,9 @@ def pages(nbs: Path = NBS) -> list[tuple[str | None, Path]]:
 
 
 def readme():
-    body, res = MarkdownExporter().from_notebook_node(processed(NBS / 'index.ipynb'))
+    exporter = MarkdownExporter()
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)  # `#| echo: false`
+    body, res = exporter.from_notebook_node(processed(NBS / 'index.ipynb'))
     for name, data in res.get('outputs', {}).items():
         (NBS / 'images').mkdir(exist_ok=True)
         (NBS / 'images' / f'readme_{name}').write_bytes(data)
