@@ -18,7 +18,7 @@ from fastcore.script import Param, call_parse
 from .bilinear import BilinearForm, load_form, save_form
 from .core import _jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, sample_archs
-from .supernet import PathError, SuperNet, batch_stat_bn
+from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn
 
 # %% auto #0
 __all__ = ['binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'path_logits', 'oneshot_accuracy', 'coupled_paths',
@@ -95,17 +95,6 @@ def oneshot_accuracy(net:SuperNet, # trained super-network (w*)
     return 100. * out / len(y)
 
 # %% ../nbs/05_estimator.ipynb #1fb37ccf
-def _allowed_depths(space:SearchSpace, s:int, need:int=0, pinned:int|None=None)->tuple[int, ...]:
-    "Depths stage `s` may take with a block needed at position `need - 1` and/or a pinned depth."
-    depths = space.stages[s].depths
-    if pinned is not None:
-        if pinned not in depths: raise PathError(f'pinned depth {pinned} of stage {s} is not one of {depths}')
-        if pinned < need: raise PathError(f'pinned depth {pinned} of stage {s} has no block at pinned position {need - 1}')
-        return (pinned,)
-    ok = tuple(d for d in depths if d >= need)
-    if not ok: raise PathError(f'stage {s}: no depth in {depths} reaches position {need - 1}')
-    return ok
-
 def coupled_paths(space:SearchSpace, # the space
                   n:int, # how many paths
                   seed:int=0, # seed of the shared draw table
@@ -120,7 +109,7 @@ def coupled_paths(space:SearchSpace, # the space
     for (s, b), c in ops.items():
         if not (0 <= s < space.num_stages and 0 <= b < max(space.stages[s].depths) and 0 <= c < len(space.ops)):
             raise PathError(f'pinned op {c} at (stage {s}, position {b}) is outside the space')
-    allowed = [_allowed_depths(space, s, max([b + 1 for (st, b) in ops if st == s], default=0), depths.get(s))
+    allowed = [allowed_depths(space, s, max([b + 1 for (st, b) in ops if st == s], default=0), depths.get(s))
                for s in range(space.num_stages)]
     out = []
     for k in range(n):

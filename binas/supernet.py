@@ -23,9 +23,9 @@ from .core import load_checkpoint
 from .space import Arch, Op, SearchSpace, build_model
 
 # %% auto #0
-__all__ = ['OpSlice', 'op_slice', 'bn_act', 'elastic_block', 'PathError', 'SuperNet', 'PathSampler', 'decision_counts',
-           'WeightsError', 'recalibrate_bn', 'batch_stat_bn', 'BNEffect', 'top1_accuracy', 'bn_recalibration_effect',
-           'stage_outputs', 'inplace_distillation_loss']
+__all__ = ['OpSlice', 'op_slice', 'bn_act', 'elastic_block', 'PathError', 'SuperNet', 'allowed_depths', 'PathSampler',
+           'decision_counts', 'WeightsError', 'recalibrate_bn', 'batch_stat_bn', 'BNEffect', 'top1_accuracy',
+           'bn_recalibration_effect', 'stage_outputs', 'inplace_distillation_loss']
 
 # %% ../nbs/01_supernet.ipynb #6b6d00a8
 class OpSlice(NamedTuple):
@@ -186,6 +186,20 @@ def forward(self:SuperNet, x:torch.Tensor, # a batch of images
     return self.forward_head(x), feats
 
 # %% ../nbs/01_supernet.ipynb #ef882e91
+def allowed_depths(space:SearchSpace, s:int, # the space and an elastic stage index
+                   need:int=0, # a block must exist at position `need - 1` (0: no requirement)
+                   pinned:int|None=None, # the stage's pinned depth, if any
+                  )->tuple[int, ...]:
+    "The depths stage `s` may take with a block needed at position `need - 1` and/or a pinned depth."
+    depths = space.stages[s].depths
+    if pinned is not None:
+        if pinned not in depths: raise PathError(f'pinned depth {pinned} of stage {s} is not one of {depths}')
+        if pinned < need: raise PathError(f'pinned depth {pinned} of stage {s} has no block at pinned position {need - 1}')
+        return (pinned,)
+    ok = tuple(d for d in depths if d >= need)
+    if not ok: raise PathError(f'stage {s}: no depth in {depths} reaches pinned position {need - 1}')
+    return ok
+
 class PathSampler:
     "Seeded uniform sampler of paths of a search space, with any decisions pinned."
     def __init__(self, space:SearchSpace, # the space
@@ -222,16 +236,7 @@ class PathSampler:
 
     def _allowed(self, s:int)->tuple[int, ...]:
         "The depths stage `s` may take under the pins."
-        need = max([b + 1 for (st, b) in self.ops if st == s], default=0)
-        depths = self.space.stages[s].depths
-        if s in self.depths:
-            d = self.depths[s]
-            if d not in depths: raise PathError(f'pinned depth {d} of stage {s} is not one of {depths}')
-            if d < need: raise PathError(f'pinned depth {d} of stage {s} has no block at pinned position {need - 1}')
-            return (d,)
-        ok = tuple(d for d in depths if d >= need)
-        if not ok: raise PathError(f'stage {s}: no depth in {depths} reaches pinned position {need - 1}')
-        return ok
+        return allowed_depths(self.space, s, max([b + 1 for (st, b) in self.ops if st == s], default=0), self.depths.get(s))
 
     def __repr__(self): return f'PathSampler(ops={self.ops}, depths={self.depths})'
 
