@@ -393,7 +393,8 @@ def load_latency_table(path:str|Path, # a table written by `LatencyTable.save` /
     return LatencyTable(sp, t, const, sd, d['meta'], meas, raw)
 
 # %% ../nbs/04_latency.ipynb #4b284f85
-_DATA = Path(__file__).parent / 'data' if '__file__' in globals() else Path('../binas/data')
+import binas as _binas
+_DATA = Path(_binas.__file__).resolve().parent / 'data'   # the package's data folder, whatever the working directory
 SHIPPED = {'onnx_cpu_224': _DATA / 'lut_onnx_cpu_b1_t1_224.json',   # ONNX Runtime, CPU, batch 1, 1 thread, ImageNet space
            'torch_cpu_224': _DATA / 'lut_torch_cpu_b1_t1_224.json'} # PyTorch eager, CPU, batch 1, 1 thread, ImageNet space
 
