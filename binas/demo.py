@@ -220,17 +220,14 @@ def search(run:Run)->dict:
 # %% ../nbs/10_demo.ipynb #2cdac660
 def _reference_networks(run:Run, n:int)->dict[str, tuple[Arch, float]]:
     "Up to `n` calibration networks of the run's table with the end-to-end latency recorded when the table was made."
-    import json as _json
-    recs = {}
-    for line in run.path('lut.json.progress.jsonl').read_text().splitlines()[1:]:
-        try: r = _json.loads(line)
-        except _json.JSONDecodeError: continue
-        if r.get('key', '').startswith('e2e/'): recs[r['key'][4:]] = r['value']['median_ms']
-    out = {}
-    for k, ms in list(recs.items())[:n]:
-        out[k] = (Arch(tuple(tuple(int(o) for o in st.split(',')) for st in k.split('|')), run.space), float(ms))
-    if not out: raise FileFormatError(f"{str(run.path('lut.json.progress.jsonl'))!r} records no calibration networks")
-    return out
+    from binas.core import ResultStore
+    from binas.latency import _e2e_key, calibration_archs, load_latency_table
+    cal = load_latency_table(run.path('lut.json'), run.space).meta.get('calibration') or {}
+    recs = ResultStore.merged(run.path('lut.json.progress.jsonl'))
+    archs = calibration_archs(run.space, cal.get('networks', 0), cal.get('seed', 10)) if cal else []
+    out = {_e2e_key(a)[4:]: (a, float(recs[_e2e_key(a)]['median_ms'])) for a in archs if _e2e_key(a) in recs}
+    if not out: raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no calibration networks to re-time")
+    return dict(list(out.items())[:n])
 
 @stage
 def measure(run:Run)->dict:

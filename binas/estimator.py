@@ -17,7 +17,7 @@ from fastcore.script import Param, call_parse
 
 from .bilinear import BilinearForm, load_form, save_form
 from .core import _jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
-from .space import Arch, SearchSpace, sample_archs
+from .space import Arch, SearchSpace, arch_from_indices, sample_archs
 from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn
 
 # %% auto #0
@@ -218,9 +218,8 @@ def _indices_str(a:Arch)->tuple[str, str]:
 
 def _from_indices_str(alpha_idx:str, beta_idx:str, space:SearchSpace)->Arch:
     "The inverse of `_indices_str` (compact sample tables carry only the indices)."
-    ops = np.array(str(alpha_idx).split(), int).reshape(space.num_stages, space.max_depth)
-    depth = [space.stages[s].depths[int(d)] for s, d in enumerate(str(beta_idx).split())]
-    return Arch(tuple(tuple(ops[s, :d]) for s, d in enumerate(depth)), space)
+    return arch_from_indices(space, np.array(str(alpha_idx).split(), int).reshape(space.num_stages, space.max_depth),
+                             np.array(str(beta_idx).split(), int))
 
 def sample_accuracies(net:SuperNet, # trained super-network (w*)
                       n:int, # how many random sub-networks

@@ -24,16 +24,16 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from .bilinear import BilinearForm, is_stage_separable, load_form, position_tables, save_form, table_form
 from .core import FileFormatError, atomic_write, command, load_json, save_json
 from .report import plane, ranking_metrics, save_fig
-from .space import Arch, SearchSpace, Stage, build_model, encode_archs, named_archs
+from .space import Arch, SearchSpace, Stage, arch_from_indices, build_model, encode_archs, named_archs
 from fastcore.script import call_parse
 
 # %% auto #0
 __all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'binas_search', 'BlockCounts', 'block_counts', 'resource_form',
            'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within', 'InfeasibleBudget',
            'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search', 'enumerate_space',
-           'encode_indices', 'arch_from_indices', 'solve_brute', 'pareto_indices', 'Front', 'merge_fronts',
-           'stage_fronts', 'Frontier', 'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw', 'solve_evo',
-           'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search']
+           'encode_indices', 'solve_brute', 'pareto_indices', 'Front', 'merge_fronts', 'stage_fronts', 'Frontier',
+           'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw', 'solve_evo', 'named_points', 'frontier_figure',
+           'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search']
 
 # %% ../nbs/07_search.ipynb #6aa0749d
 class BlockCounts(NamedTuple):
@@ -328,10 +328,6 @@ def encode_indices(space:SearchSpace, ops:np.ndarray, didx:np.ndarray)->tuple[np
     beta = np.zeros((n, S, space.num_depths))
     np.put_along_axis(beta, didx[..., None], 1.0, axis=-1)
     return alpha.reshape(n, -1), beta.reshape(n, -1)
-
-def arch_from_indices(space:SearchSpace, ops:np.ndarray, didx:np.ndarray)->Arch:
-    "The `Arch` of one (ops, depth choice) pair of integer arrays."
-    return Arch(tuple(tuple(ops[s, :st.depths[d]]) for s, (st, d) in enumerate(zip(space.stages, didx))), space)
 
 def solve_brute(obj:Objective, cons:list[Constraint], chunk:int=50_000)->tuple[Arch, dict]:
     "Scan every architecture of a small space."

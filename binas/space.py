@@ -25,8 +25,8 @@ from timm.models.mobilenetv3 import MobileNetV3
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'BLOCK_TYPES', 'IMAGENET_STAGES', 'BINAS', 'BINAS_PAPER_LATENCY_MS', 'BINAS_PAPER_TOP1', 'HARDCORENAS',
            'ArchStringError', 'BlockArgs', 'parse_block', 'parse_arch_def', 'Op', 'Stage', 'SearchSpace', 'demo_space',
-           'get_space', 'Arch', 'encode_archs', 'sample_archs', 'named_archs', 'timm_hardcorenas_arch_defs',
-           'build_model']
+           'get_space', 'Arch', 'arch_from_indices', 'encode_archs', 'sample_archs', 'named_archs',
+           'timm_hardcorenas_arch_defs', 'build_model']
 
 # %% ../nbs/00_space.ipynb #1d7a1cda
 class ArchStringError(ValueError):
@@ -401,6 +401,10 @@ def indices(self:Arch)->tuple[np.ndarray, np.ndarray]:
     for s, st in enumerate(self.ops): ops[s, :len(st)] = st
     depth = np.array([stage.depths.index(len(st)) for st, stage in zip(self.ops, sp.stages)], dtype=np.int64)
     return ops, depth
+
+def arch_from_indices(space:SearchSpace, ops:np.ndarray, didx:np.ndarray)->Arch:
+    "The inverse of `Arch.indices`: the `Arch` of one (ops, depth choice) pair of integer arrays."
+    return Arch(tuple(tuple(ops[s, :st.depths[d]]) for s, (st, d) in enumerate(zip(space.stages, didx))), space)
 
 @patch
 def encode(self:Arch)->tuple[np.ndarray, np.ndarray]:
