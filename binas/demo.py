@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -18,10 +17,9 @@ import torch
 
 from .core import FileFormatError, atomic_write, command, load_json, save_json, seed_everything
 from .bilinear import BilinearForm, load_form, save_form
-from .space import Arch, SearchSpace, get_space, named_archs, sample_archs, build_model
+from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
-from .train import (TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate,
-                         load_weights)
+from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
 from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
@@ -118,7 +116,7 @@ def _test_top1(model:torch.nn.Module, run:Run)->float:
 def heaviest(run:Run)->dict:
     "Stage 1: the heaviest network (w_h)."
     d = run.path('heaviest')
-    r = train_heaviest(run.splits, run.space, _train_cfg(run, run.cfg.heaviest_epochs, run.cfg.heaviest_lr, sched='onecycle'), d, _resume(d))
+    train_heaviest(run.splits, run.space, _train_cfg(run, run.cfg.heaviest_epochs, run.cfg.heaviest_lr, sched='onecycle'), d, _resume(d))
     model, _ = load_heaviest_network(d / 'last.pth.tar')
     return {'test_top1': _test_top1(model, run), 'checkpoint': str(d / 'last.pth.tar')}
 
@@ -240,7 +238,6 @@ def measure(run:Run)->dict:
     found = pd.read_csv(run.path('searched.csv'))
     rows = []
     for i, r in found.iterrows():
-        a = Arch.from_string(r.arch, sp)
         ok = np.flatnonzero(df.latency.to_numpy() <= r.budget_ms)
         j = ok[np.argmin(np.abs(df.latency.to_numpy()[ok] - r.predicted_ms))]
         rows += [{'group': 'searched', 'name': f'searched@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.arch},

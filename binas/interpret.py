@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .bilinear import BilinearForm, load_form
-from .report import heatmap, save_fig
+from .report import heatmap
 from .space import SearchSpace
 
 # %% auto #0
