@@ -39,9 +39,9 @@ class DemoConfig:
     batch_size: int = 64
     augment: bool = False              # random crop + flip (slower to converge in schedules this short)
     limit_train: int = 0               # train on this many images per epoch (0: all) — quick runs only
-    heaviest_epochs: int = 3           # stage 1 (SGD, one-cycle schedule)
+    heaviest_epochs: int = 4           # stage 1 (SGD, one-cycle schedule)
     heaviest_lr: float = 0.2
-    supernet_epochs: int = 2           # stage 2 (SGD, cosine from the peak: w_h is already trained)
+    supernet_epochs: int = 1           # stage 2 (SGD, cosine from the peak: w_h is already trained)
     supernet_lr: float = 0.02
     groups: int = 4                    # sub-networks per batch (multipath)
     lut_target: str = 'onnx'           # latency table: onnx | cpu
@@ -49,21 +49,27 @@ class DemoConfig:
     lut_repeats: int = 30
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
     threads: int = 1                   # threads of latency measurements
-    contrib_images: int = 1536         # search-split images per contribution measurement (24 path draws × 64 images)
+    contrib_images: int = 1024         # search-split images per contribution measurement (16 path draws × 64 images)
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
     test_samples: int = 100            # of which held out to test predictors
     sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
+    plane_images: int = 3000           # search-split images per one-shot evaluation of the plane's networks (less noise)
     budgets: int = 4                   # latency budgets searched
+    search_with: str = 'auto'          # estimator | bilinear (fitted on the samples) | auto: the one ranking held-out samples best
     finetune_epochs: int = 1
-    finetune_images: int = 12000       # images per fine-tuning epoch
+    finetune_images: int = 5000        # images per fine-tuning epoch
     finetune_lr: float = 0.01
+
+    def __post_init__(self):
+        if self.search_with not in ('auto', 'estimator', 'bilinear'):
+            raise ValueError(f'search_with={self.search_with!r}: choose auto, estimator or bilinear')
 
     @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
         return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
-                            test_samples=16, sample_images=128, plane_random=6, budgets=2, finetune_images=256), **kw})
+                            test_samples=16, sample_images=128, plane_random=6, plane_images=128, budgets=2, finetune_images=256), **kw})
 
 # %% ../nbs/10_demo.ipynb #3312366f
 class Run:
@@ -197,11 +203,22 @@ def predictors(run:Run)->dict:
     return {'metrics': df.to_dict('records')}
 
 # %% ../nbs/10_demo.ipynb #981e2e27
+def _search_form(run:Run)->tuple[str, BilinearForm]:
+    "The bilinear accuracy form the search maximises: the estimator, the bilinear fit, or (auto) whichever ranks held-out samples best."
+    from binas.predictors import load_predictor
+    kind = run.cfg.search_with
+    if kind == 'auto':
+        tau = pd.read_csv(run.path('predictors.csv')).set_index('predictor').kendall
+        kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
+    form = load_form(run.path('estimator.json'), 'estimator')[0] if kind == 'estimator' else load_predictor(run.path('predictor_bilinear.json'), run.space)
+    return kind, form
+
 @stage
 def search(run:Run)->dict:
     "Stage 7: the predicted frontier and the best network for each of `budgets` latency budgets."
     from binas.search import frontier, search as solve
-    est, lat = load_form(run.path('estimator.json'), 'estimator')[0], _latency_form(run)
+    name, est = _search_form(run)
+    lat = _latency_form(run)
     fr = frontier(est, lat)
     fr.to_csv(run.path('frontier.csv'))
     _, _, df = _samples(run)
@@ -210,10 +227,10 @@ def search(run:Run)->dict:
     for T in np.quantile(df.latency, qs):
         r = solve(est, lat, float(T), solver='exact')
         check = solve(est, lat, float(T), solver='iqcp')
-        out.append({'budget_ms': float(T), 'arch': str(r.arch), 'predicted_accuracy': r.accuracy, 'predicted_ms': r.latency,
+        out.append({'budget_ms': float(T), 'arch': str(r.arch), 'predictor': name, 'predicted_accuracy': r.accuracy, 'predicted_ms': r.latency,
                     'exact_ms_per_budget': r.seconds * 1e3, 'iqcp_accuracy': check.accuracy})
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
-    return {'frontier_points': len(fr), 'frontier_seconds': fr.seconds, 'budgets': [o['budget_ms'] for o in out]}
+    return {'predictor': name, 'frontier_points': len(fr), 'frontier_seconds': fr.seconds, 'budgets': [o['budget_ms'] for o in out]}
 
 # %% ../nbs/10_demo.ipynb #2cdac660
 def _reference_networks(run:Run, n:int)->dict[str, tuple[Arch, float]]:
@@ -246,7 +263,7 @@ def measure(run:Run)->dict:
     rows += [{'group': 'random', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random)]
     m = pd.DataFrame(rows)
     from binas.core import ResultStore
-    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': c.sample_images})
+    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': c.plane_images})
     uniq = list(dict.fromkeys(m.arch))
     from fastprogress.fastprogress import progress_bar
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
@@ -263,7 +280,7 @@ def measure(run:Run)->dict:
     speed = float(np.median([rs[f'lat/ref/{k}'] / ms for k, (_, ms) in ref.items()]))
     net = _oneshot_net(run)
     for s_ in progress_bar([s_ for s_ in uniq if f'acc/{s_}' not in rs]):
-        rs.add(f'acc/{s_}', float(oneshot_accuracy(net, [Arch.from_string(s_, sp)], run.splits.search, num_images=c.sample_images, seed=c.seed)[0]))
+        rs.add(f'acc/{s_}', float(oneshot_accuracy(net, [Arch.from_string(s_, sp)], run.splits.search, num_images=c.plane_images, seed=c.seed)[0]))
     m['predicted_ms'] = lat.predict([Arch.from_string(s_, sp) for s_ in m.arch])
     m['measured_ms'] = [rs[f'lat/{s_}'] for s_ in m.arch]
     m['oneshot'] = [rs[f'acc/{s_}'] for s_ in m.arch]
@@ -376,6 +393,8 @@ def summary_table(folder:str|Path)->str:
              f"time, measured on reference networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
              f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ "
              f"{[r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']:.3f}",
+             f"- searched with the {st['search'].get('predictor', 'estimator')} accuracy form; one-shot accuracies of measured networks on "
+             f"{(lambda c: c.get('plane_images', c.get('sample_images')))(load_json(Path(folder) / 'config.json', 'demo config'))} search-split images",
              f"- fine-tuned from the super-network with KD {ft[sc.replace('scratch', 'searched')]['test_top1']:.2f}% vs from scratch "
              f"{ft[sc]['test_top1']:.2f}% (same architecture and budget)"]
     v = verdicts(folder)
@@ -415,6 +434,9 @@ def report(run:Run)->dict:
               f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (re-timed reference "
               f"networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
              ('## The accuracy–latency plane', '', 'fig_plane.png'),
+             ('## Search', f"Searched with the **{st['search']['predictor']}** accuracy form (`search_with={c.search_with}`; Kendall-τ on "
+              f"held-out samples in the predictor table below), exact solver, {len(found)} budgets; one-shot accuracies of the measured "
+              f"networks on {c.plane_images} search-split images.", None),
              ('## Searched networks, one per budget', md_table(table), None),
              ('## Verdicts (computed)', '\n'.join(f'- {k}: {val}' for k, val in v.items()), None),
              ('## Predictors on held-out random sub-networks', md_table(pred), 'fig_estimator_scatter.png'),
