@@ -21,6 +21,7 @@ import yaml
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import ParamScheduler, SchedCos, SchedLin, combine_scheds, combined_cos
+from fastai.callback.training import GradientClip
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.metrics import accuracy, top_k_accuracy
@@ -58,6 +59,7 @@ class TrainConfig:
     drop: float = 0.0               # dropout before the classifier
     drop_path: float = 0.0          # stochastic depth
     smoothing: float = 0.0          # label smoothing
+    clip_grad: float = 0.0          # clip the global gradient norm to this (0: off)
     amp: str = 'auto'               # auto (bf16 on CUDA, off on CPU) | bf16 | fp16 | off
     seed: int = 0
     workers: int = 0                # data-loader processes
@@ -72,7 +74,7 @@ class TrainConfig:
                   'decay_epochs': self.decay_epochs > 0, 'decay_rate': 0 < self.decay_rate <= 1,
                   'warmup_epochs': 0 <= self.warmup_epochs < self.epochs, 'amp': self.amp in ('auto', 'bf16', 'fp16', 'off'),
                   'drop': 0 <= self.drop < 1, 'drop_path': 0 <= self.drop_path < 1, 'smoothing': 0 <= self.smoothing < 1,
-                  'device': self.device in ('auto', 'cpu', 'cuda')}
+                  'clip_grad': self.clip_grad >= 0,                   'device': self.device in ('auto', 'cpu', 'cuda')}
         bad = [k for k, ok in checks.items() if not ok]
         if bad: raise ValueError(f"invalid training setting {bad[0]}={getattr(self, bad[0])!r}")
 
@@ -198,6 +200,7 @@ def make_learner(model:nn.Module, # the network to train
                       make_loader(_limited(valid, cfg.limit_valid, cfg.seed), cfg.batch_size * 2, False, cfg.workers), device=dev)
     metrics = [top1] + ([top5] if splits.num_classes > 5 else [])
     cb = [StopOnNaN(), ParamScheduler({'lr': lr_schedule(cfg)}), *cbs]
+    if cfg.clip_grad > 0: cb.append(GradientClip(cfg.clip_grad))  # fastai orders it after mixed precision's unscaling
     if env.world > 1: cb.append(DistributedTrainer(find_unused_parameters))
     learn = Learner(dls, model.to(dev), loss_func=loss_func or nn.CrossEntropyLoss(label_smoothing=cfg.smoothing),
                     opt_func=_opt_func(cfg), lr=cfg.lr, wd=cfg.weight_decay, metrics=metrics, cbs=cb)
@@ -488,6 +491,7 @@ def _binas_train(
     drop:float=0.0, # dropout before the classifier
     drop_path:float=0.0, # stochastic depth rate
     smoothing:float=0.0, # label smoothing
+    clip_grad:float=0.0, # clip the global gradient norm to this value (0: off; timm's --clip-grad)
     amp:Param('mixed precision (auto: bf16 on CUDA, off on CPU)', str, choices=['auto', 'bf16', 'fp16', 'off'])='auto',
     device:Param('where to train', str, choices=['auto', 'cpu', 'cuda'])='auto',
     seed:int=0, # seed of data split, shuffling, initialisation and path sampling
