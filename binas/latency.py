@@ -474,8 +474,8 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
                           out:Param('folder for latency_report.csv and latency_report.png', str)='.',
                           n:Param('random architectures (plus BINAS and HardCoRe-NAS A-F where the space has them)', int)=30,
                           seed:Param('seed of the random architectures', int)=0,
-                          repeats:Param('timed runs per network', int)=100,
-                          rounds:Param('interleaved rounds the runs are split into (the median over rounds resists bursts of load)', int)=10,
+                          repeats:Param('timed runs per network', int)=30,
+                          rounds:Param('interleaved rounds the runs are split into', int)=3,
                           space:Param("search space the table must cover: 'imagenet', 'demo' or a JSON file (default: the table's)", str)=None):
     "End-to-end measured vs predicted latency of a table: MAPE, max error, Kendall-τ, a CSV and a figure."
     lt = load_latency_table(lut_filename, get_space(space) if space else None)
