@@ -74,7 +74,7 @@ class TrainConfig:
                   'decay_epochs': self.decay_epochs > 0, 'decay_rate': 0 < self.decay_rate <= 1,
                   'warmup_epochs': 0 <= self.warmup_epochs < self.epochs, 'amp': self.amp in ('auto', 'bf16', 'fp16', 'off'),
                   'drop': 0 <= self.drop < 1, 'drop_path': 0 <= self.drop_path < 1, 'smoothing': 0 <= self.smoothing < 1,
-                  'clip_grad': self.clip_grad >= 0,                   'device': self.device in ('auto', 'cpu', 'cuda')}
+                  'clip_grad': self.clip_grad >= 0, 'device': self.device in ('auto', 'cpu', 'cuda')}
         bad = [k for k, ok in checks.items() if not ok]
         if bad: raise ValueError(f"invalid training setting {bad[0]}={getattr(self, bad[0])!r}")
 
