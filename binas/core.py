@@ -10,7 +10,7 @@ import os
 import random
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Collection, Iterable, NamedTuple
 
 import numpy as np
 import torch
@@ -186,34 +186,37 @@ def seed_everything(seed:int):
 # %% ../nbs/00a_core.ipynb #9758d1e0
 import functools, re as _re, sys
 
-def _underscore_flag(a:str)->str:
-    "`--decay-epochs=3` -> `--decay_epochs=3`; anything else unchanged."
+def _underscore_flag(a:str, known:Collection[str]=(), # the parser's own option strings: those stay as written (`--no-sandwich`)
+                   )->str:
+    "`--decay-epochs=3` -> `--decay_epochs=3`; a flag the parser knows, and anything else, unchanged."
     m = _re.match(r'^--([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(=.*)?$', a)
-    return f"--{m.group(1).replace('-', '_')}{m.group(2) or ''}" if m else a
+    if not m or f'--{m.group(1)}' in known: return a
+    return f"--{m.group(1).replace('-', '_')}{m.group(2) or ''}"
 
 def command(f=None, aliases:dict|None=None, # short flags, e.g. {'-b': '--batch_size'}
            ):
-    "Wrap a `call_parse` function as a console command: hyphenated flags accepted, binas errors as one line."
+    "Wrap a `call_parse` function as a console command: hyphenated flags accepted, binas errors as one line, exit status 0 on success."
     if f is None: return functools.partial(command, aliases=aliases)
     from fastcore.script import anno_parser
     func = getattr(f, '__wrapped__', f)
     @functools.wraps(func)
     def _cmd(*args, **kwargs):
         if args or kwargs: return func(*args, **kwargs)
-        argv = [_underscore_flag(a) for a in sys.argv[1:]]
-        for short, long in (aliases or {}).items():
-            argv = [long if a == short else f'{long}={a[len(short) + 1:]}' if a.startswith(short + '=') else a for a in argv]
         prog = Path(sys.argv[0]).name
         parser = anno_parser(func, prog=prog)
+        argv = [_underscore_flag(a, parser._option_string_actions) for a in sys.argv[1:]]
+        for short, long in (aliases or {}).items():
+            argv = [long if a == short else f'{long}={a[len(short) + 1:]}' if a.startswith(short + '=') else a for a in argv]
         def _error(message):   # argparse would print the whole usage first: one line is enough, --help has the rest
             print(f'{prog}: error: {message} (see {prog} --help)', file=sys.stderr); sys.exit(2)
         parser.error = _error
         parsed = vars(parser.parse_args(argv))
         for k in ('xtra', 'pdb'): parsed.pop(k, None)
-        try: return func(**parsed)
+        try: func(**parsed)   # the result is for Python callers (who pass arguments): a console script's `sys.exit(result)` would
         except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as e:
             if os.environ.get('BINAS_DEBUG'): raise
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             print(f'{Path(sys.argv[0]).name}: error: {msg}', file=sys.stderr)
             sys.exit(2)
+        return None           # print a non-int result and exit with status 1
     return _cmd

@@ -24,9 +24,9 @@ from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'latency', 'contributions', 'samples',
-           'predictors', 'search', 'measure', 'export_onnx', 'finetune_all', 'md_table', 'verdicts', 'budget_table',
-           'summary_table', 'report', 'run_demo']
+__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'latency', 'image_sets', 'contributions',
+           'samples', 'predictors', 'search', 'measure', 'export_onnx', 'finetune_all', 'md_table', 'verdicts',
+           'budget_table', 'summary_table', 'report', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -57,20 +57,24 @@ class DemoConfig:
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
     plane_images: int = 3000           # search-split images per one-shot evaluation of the plane's networks (less noise)
     budgets: int = 4                   # latency budgets searched
-    search_with: str = 'auto'          # estimator | bilinear (fitted on the samples) | auto: the one ranking held-out samples best
+    search_with: str = 'validated'     # validated: the best of both forms' top frontier points on the selection images |
+                                       # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
+    candidates: int = 8                # validated: frontier points per form and budget (the exact optimum and the next ones below it)
+    select_images: int = 3000          # validated: search-split images that rank the candidates
     finetune_epochs: int = 1
     finetune_images: int = 5000        # images per fine-tuning epoch
     finetune_lr: float = 0.01
 
     def __post_init__(self):
-        if self.search_with not in ('auto', 'estimator', 'bilinear'):
-            raise ValueError(f'search_with={self.search_with!r}: choose auto, estimator or bilinear')
+        if self.search_with not in ('validated', 'auto', 'estimator', 'bilinear'):
+            raise ValueError(f'search_with={self.search_with!r}: choose validated, auto, estimator or bilinear')
 
     @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
         return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
-                            test_samples=16, sample_images=128, plane_random=6, plane_images=128, budgets=2, finetune_images=256), **kw})
+                            test_samples=16, sample_images=128, plane_random=6, plane_images=128, budgets=2, finetune_images=256,
+                            candidates=3, select_images=128), **kw})
 
 # %% ../nbs/10_demo.ipynb #3312366f
 class Run:
@@ -159,6 +163,20 @@ def _latency_form(run:Run)->BilinearForm: return load_form(run.path('latency_for
 def _oneshot_net(run:Run):
     return load_supernet(run.path('supernet', 'last.pth.tar'))
 
+def image_sets(run:Run)->dict[str, tuple[int, int]]:
+    "(skip, count) in the search split's seeded image order of three disjoint sets: fit (contributions and samples), select, report."
+    c, n = run.cfg, len(run.splits.search)
+    fit = max(c.contrib_images, c.sample_images)
+    if n - c.plane_images < fit + c.select_images:
+        raise ValueError(f'the search split has {n} images: too few for {fit} fitting, {c.select_images} selection and {c.plane_images} '
+                         'reporting images kept apart; use fewer, or a larger search split (train_percent)')
+    return {'fit': (0, fit), 'select': (fit, c.select_images), 'report': (n - c.plane_images, c.plane_images)}
+
+def _images(run:Run, which:str)->tuple[torch.Tensor, torch.Tensor]:
+    from binas.estimator import eval_images
+    skip, n = image_sets(run)[which]
+    return eval_images(run.splits.search, n, run.cfg.seed, skip=skip)
+
 @stage
 def contributions(run:Run)->dict:
     "Stage 4: the accuracy estimator from 256 contribution measurements on the search split."
@@ -174,10 +192,14 @@ def contributions(run:Run)->dict:
 def samples(run:Run)->dict:
     "Stage 5: one-shot accuracy of random sub-networks on the search split (with their predicted latency)."
     from binas.estimator import sample_accuracies
-    df = sample_accuracies(_oneshot_net(run), run.cfg.samples, run.splits.search, seed=run.cfg.seed + 1, path=run.path('samples.jsonl'),
+    from binas.estimator import oneshot_accuracy, eval_images
+    net = _oneshot_net(run)
+    df = sample_accuracies(net, run.cfg.samples, run.splits.search, seed=run.cfg.seed + 1, path=run.path('samples.jsonl'),
                            latency=_latency_form(run), num_images=run.cfg.sample_images, image_seed=run.cfg.seed)
     atomic_write(run.path('samples.csv'), df.to_csv(index=False))
-    return {'n': len(df), 'accuracy_mean': float(df.accuracy.mean()), 'accuracy_std': float(df.accuracy.std())}
+    # the heaviest path on the same images, the same way: the yardstick of the random sub-networks' one-shot accuracy
+    top = oneshot_accuracy(net, [net.heaviest], None, images=eval_images(run.splits.search, run.cfg.sample_images, run.cfg.seed))[0]
+    return {'n': len(df), 'accuracy_mean': float(df.accuracy.mean()), 'accuracy_std': float(df.accuracy.std()), 'heaviest_path_oneshot': float(top)}
 
 def _samples(run:Run)->tuple[list[Arch], np.ndarray, pd.DataFrame]:
     df = pd.read_csv(run.path('samples.csv'))
@@ -205,46 +227,67 @@ def predictors(run:Run)->dict:
     return {'metrics': df.to_dict('records')}
 
 # %% ../nbs/10_demo.ipynb #981e2e27
-def _search_form(run:Run)->tuple[str, BilinearForm]:
-    "The bilinear accuracy form the search maximises: the estimator, the bilinear fit, or (auto) whichever ranks held-out samples best."
+def _forms(run:Run)->dict[str, BilinearForm]:
+    "The bilinear accuracy forms the search may use: the contribution estimator and the bilinear predictor fitted on the samples."
     from binas.predictors import load_predictor
+    return {'estimator': load_form(run.path('estimator.json'), 'estimator')[0],
+            'bilinear': load_predictor(run.path('predictor_bilinear.json'), run.space)}
+
+def _search_forms(run:Run)->list[str]:
+    "The forms whose frontiers give candidates: both (validated), one (estimator, bilinear), or the better-ranking one (auto)."
     kind = run.cfg.search_with
+    if kind == 'validated': return ['estimator', 'bilinear']
     if kind == 'auto':
         tau = pd.read_csv(run.path('predictors.csv')).set_index('predictor').kendall
         kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
-    form = load_form(run.path('estimator.json'), 'estimator')[0] if kind == 'estimator' else load_predictor(run.path('predictor_bilinear.json'), run.space)
-    return kind, form
+    return [kind]
 
 @stage
 def search(run:Run)->dict:
-    "Stage 7: the predicted frontier and the best network for each of `budgets` latency budgets."
+    "Stage 7: the predicted frontiers and the best network for each of `budgets` latency budgets."
     from binas.search import frontier, search as solve
-    name, est = _search_form(run)
-    lat = _latency_form(run)
-    fr = frontier(est, lat)
-    fr.to_csv(run.path('frontier.csv'))
+    from binas.estimator import oneshot_accuracy
+    c, forms, lat = run.cfg, _forms(run), _latency_form(run)
+    use = _search_forms(run)
+    fronts = {k: frontier(forms[k], lat) for k in use}
+    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
     _, _, df = _samples(run)
-    qs = np.linspace(0.15, 0.85, run.cfg.budgets)
+    budgets = np.quantile(df.latency, np.linspace(0.15, 0.85, c.budgets))
+    k = c.candidates if c.search_with == 'validated' else 1
+    cands = []
+    for T in budgets:   # each form's exact optimum within the budget, then the frontier points just below it
+        for name, fr in fronts.items():
+            i = fr.index(float(T))
+            cands += [{'budget_ms': float(T), 'predictor': name, 'rank': i - j, 'arch': str(fr.arch(j)), 'predicted_accuracy': float(fr.accuracy[j]),
+                       'predicted_ms': float(lat.predict(fr.arch(j)))} for j in range(i, max(-1, i - k), -1)]
+    cands = pd.DataFrame(cands).drop_duplicates(['budget_ms', 'arch'])
+    if c.search_with == 'validated':
+        uniq = list(dict.fromkeys(cands.arch))
+        acc = dict(zip(uniq, oneshot_accuracy(_oneshot_net(run), [Arch.from_string(s, run.space) for s in uniq], None, images=_images(run, 'select'))))
+        cands['selection_accuracy'] = cands.arch.map(acc)
+    else: cands['selection_accuracy'] = np.nan
+    atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
     out = []
-    for T in np.quantile(df.latency, qs):
-        r = solve(est, lat, float(T), solver='exact')
-        check = solve(est, lat, float(T), solver='iqcp')
-        out.append({'budget_ms': float(T), 'arch': str(r.arch), 'predictor': name, 'predicted_accuracy': r.accuracy, 'predicted_ms': r.latency,
+    for T, g in cands.groupby('budget_ms', sort=True):
+        best = g.loc[g.selection_accuracy.idxmax()] if c.search_with == 'validated' else g.iloc[0]
+        r = solve(forms['estimator'], lat, float(T), solver='exact')        # plain BINAS: the estimator's exact optimum
+        check = solve(forms['estimator'], lat, float(T), solver='iqcp')
+        out.append({'budget_ms': float(T), 'arch': best.arch, 'predictor': best.predictor, 'frontier_rank': int(best['rank']),
+                    'predicted_accuracy': best.predicted_accuracy, 'predicted_ms': best.predicted_ms, 'selection_accuracy': best.selection_accuracy,
+                    'candidates': len(g), 'binas_arch': str(r.arch), 'binas_predicted_accuracy': r.accuracy, 'binas_predicted_ms': r.latency,
                     'exact_ms_per_budget': r.seconds * 1e3, 'iqcp_accuracy': check.accuracy})
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
-    return {'predictor': name, 'frontier_points': len(fr), 'frontier_seconds': fr.seconds, 'budgets': [o['budget_ms'] for o in out]}
+    return {'predictor': c.search_with if c.search_with == 'validated' else use[0], 'candidates': len(cands),
+            'frontier_points': {k: len(f) for k, f in fronts.items()}, 'frontier_seconds': sum(f.seconds for f in fronts.values()),
+            'budgets': [o['budget_ms'] for o in out]}
 
 # %% ../nbs/10_demo.ipynb #2cdac660
 def _reference_networks(run:Run, n:int)->dict[str, tuple[Arch, float]]:
     "Up to `n` calibration networks of the run's table with the end-to-end latency recorded when the table was made."
-    from binas.core import ResultStore
-    from binas.latency import _e2e_key, calibration_archs, load_latency_table
-    cal = load_latency_table(run.path('lut.json'), run.space).meta.get('calibration') or {}
-    recs = ResultStore.merged(run.path('lut.json.progress.jsonl'))
-    archs = calibration_archs(run.space, cal.get('networks', 0), cal.get('seed', 10)) if cal else []
-    out = {_e2e_key(a)[4:]: (a, float(recs[_e2e_key(a)]['median_ms'])) for a in archs if _e2e_key(a) in recs}
+    from binas.latency import load_latency_table, reference_networks
+    out = reference_networks(load_latency_table(run.path('lut.json'), run.space), n)
     if not out: raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no calibration networks to re-time")
-    return dict(list(out.items())[:n])
+    return out
 
 @stage
 def measure(run:Run)->dict:
@@ -260,12 +303,15 @@ def measure(run:Run)->dict:
         ok = np.flatnonzero(df.latency.to_numpy() <= r.budget_ms)
         j = ok[np.argmin(np.abs(df.latency.to_numpy()[ok] - r.predicted_ms))]
         rows += [{'group': 'searched', 'name': f'searched@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.arch},
-                 {'group': 'matched random', 'name': f'random@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': str(archs[j])}]
+                 {'group': 'matched random', 'name': f'random@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': str(archs[j])},
+                 {'group': 'BINAS exact', 'name': f'exact@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.binas_arch}]
+    rows += [{'group': 'heaviest', 'name': 'heaviest', 'budget_ms': np.nan, 'arch': str(Arch.heaviest(sp))}]
     rows += [{'group': 'named', 'name': k, 'budget_ms': np.nan, 'arch': str(a)} for k, a in named_archs(sp).items()]
     rows += [{'group': 'random', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random)]
     m = pd.DataFrame(rows)
     from binas.core import ResultStore
-    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': c.plane_images})
+    skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
+    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip})
     uniq = list(dict.fromkeys(m.arch))
     from fastprogress.fastprogress import progress_bar
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
@@ -280,9 +326,11 @@ def measure(run:Run)->dict:
         nets = [ref[x[4:]][0] if x.startswith('ref/') else Arch.from_string(x, sp) for x in part]
         for s_, t in zip(part, measure_many(nets, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)): rs.add(f'lat/{s_}', float(t))
     speed = float(np.median([rs[f'lat/ref/{k}'] / ms for k, (_, ms) in ref.items()]))
-    net = _oneshot_net(run)
-    for s_ in progress_bar([s_ for s_ in uniq if f'acc/{s_}' not in rs]):
-        rs.add(f'acc/{s_}', float(oneshot_accuracy(net, [Arch.from_string(s_, sp)], run.splits.search, num_images=c.plane_images, seed=c.seed)[0]))
+    net, images = _oneshot_net(run), _images(run, 'report')
+    todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
+    for i in progress_bar(range(0, len(todo), 8)):
+        part = todo[i:i + 8]
+        for s_, v in zip(part, oneshot_accuracy(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', float(v))
     m['predicted_ms'] = lat.predict([Arch.from_string(s_, sp) for s_ in m.arch])
     m['measured_ms'] = [rs[f'lat/{s_}'] for s_ in m.arch]
     m['oneshot'] = [rs[f'acc/{s_}'] for s_ in m.arch]
@@ -360,12 +408,14 @@ def verdicts(folder:str|Path)->dict:
     over = [round(100 * (r.measured_ms_table_speed / r.budget_ms - 1), 2) for r in s.itertuples()]
     meets = [bool(o <= mape) for o in over]
     meets_max = [bool(o <= st['measure']['max_error_pct']) for o in over]
-    dominated = [bool((rnd[rnd.measured_ms_table_speed <= r.measured_ms_table_speed].oneshot <= r.oneshot + 1e-9).all()) for r in s.itertuples()]
+    dom = lambda g: [bool((rnd[rnd.measured_ms_table_speed <= r.measured_ms_table_speed].oneshot <= r.oneshot + 1e-9).all()) for r in g.itertuples()]
+    dominated, plain = dom(s), dom(m[m.group == 'BINAS exact'])
     ahead = [bool(ft[f'searched@{b:.3f}']['test_top1'] > ft[f'random@{b:.3f}']['test_top1']) for b in s.budget_ms]
     sc = [k for k in ft if k.startswith('scratch@')][0]
     return {"measured latency over budget, % (at the table's machine speed)": over,
             'budget met within the formula MAPE of this run': meets, 'budget met within the formula max error of this run': meets_max,
             'one-shot accuracy ≥ every random sub-network of the same or lower measured latency': dominated,
+            "the same for plain BINAS (the estimator's exact optimum, not validated)": plain,
             'fine-tuned ahead of the matched random network': ahead,
             'super-network init + KD beats training from scratch (same budget)': bool(ft[sc.replace('scratch', 'searched')]['test_top1'] > ft[sc]['test_top1'])}
 
@@ -375,11 +425,21 @@ def budget_table(folder:str|Path)->pd.DataFrame:
     rows = []
     for r in found.itertuples():
         s, rr = m[m.name == f'searched@{r.budget_ms:.3f}'].iloc[0], m[m.name == f'random@{r.budget_ms:.3f}'].iloc[0]
-        rows.append({'budget ms': r.budget_ms, 'predicted ms': r.predicted_ms, 'measured ms': s.measured_ms_table_speed,
-                     'predicted acc': r.predicted_accuracy, 'one-shot acc': s.oneshot, 'fine-tuned acc': ft[s['name']]['test_top1'],
+        ex = m[m.name == f'exact@{r.budget_ms:.3f}']
+        rows.append({'budget ms': r.budget_ms, 'predicted ms': r.predicted_ms, 'measured ms': s.measured_ms_table_speed, 'form': r.predictor,
+                     'predicted acc': r.predicted_accuracy, 'selection acc': getattr(r, 'selection_accuracy', np.nan), 'one-shot acc': s.oneshot,
+                     'fine-tuned acc': ft[s['name']]['test_top1'], 'BINAS exact: one-shot': ex.oneshot.iloc[0] if len(ex) else np.nan,
                      'random: measured ms': rr.measured_ms_table_speed, 'random: one-shot': rr.oneshot, 'random: fine-tuned': ft[rr['name']]['test_top1'],
                      'arch': f'`{r.arch}`'})
     return pd.DataFrame(rows)
+
+def _search_line(st:dict, c:dict)->str:
+    "How the searched networks were chosen, and on which images their one-shot accuracy is reported."
+    how = (f"the exact optimum of the estimator and of the fitted bilinear form within each budget and the next {c['candidates'] - 1} "
+           f"frontier points below each, the best of them by one-shot accuracy on {c['select_images']} selection images"
+           if st['search'].get('predictor') == 'validated' else f"the exact optimum of the {st['search'].get('predictor', 'estimator')} accuracy form")
+    return (f"{how}; one-shot accuracies of the measured networks on {c.get('plane_images', c.get('sample_images'))} other search-split "
+            "images, used for nothing else")
 
 def summary_table(folder:str|Path)->str:
     "The key numbers of a finished run as Markdown (what README shows)."
@@ -389,14 +449,14 @@ def summary_table(folder:str|Path)->str:
     lines = [f"- total time {secs / 60:.1f} min on this machine (" + ', '.join(f'{k} {v["seconds"]:.0f} s' for k, v in st.items()) + ')',
              f"- heaviest network (w_h): {st['heaviest']['test_top1']:.2f}% test top-1; super-network heaviest path "
              f"{st['supernet']['heaviest_path_test_top1']:.2f}%; random sub-networks one-shot (search split) mean "
-             f"{st['samples']['accuracy_mean']:.2f}% ± {st['samples']['accuracy_std']:.2f}",
+             f"{st['samples']['accuracy_mean']:.2f}% ± {st['samples']['accuracy_std']:.2f}"
+             + (f" (the heaviest path on the same images: {st['samples']['heaviest_path_oneshot']:.2f}%)" if 'heaviest_path_oneshot' in st['samples'] else ''),
              f"- latency formula vs end-to-end measurement over {len(m)} networks: MAPE {st['measure']['mape']:.2f}% at the table's "
              f"machine speed (raw {st['measure']['mape_raw']:.2f}%; the machine ran at {st['measure']['speed_factor']:.2f}× the table's "
              f"time, measured on reference networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
              f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ "
              f"{[r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']:.3f}",
-             f"- searched with the {st['search'].get('predictor', 'estimator')} accuracy form; one-shot accuracies of measured networks on "
-             f"{(lambda c: c.get('plane_images', c.get('sample_images')))(load_json(Path(folder) / 'config.json', 'demo config'))} search-split images",
+             '- searched networks: ' + _search_line(st, load_json(Path(folder) / 'config.json', 'demo config')),
              f"- fine-tuned from the super-network with KD {ft[sc.replace('scratch', 'searched')]['test_top1']:.2f}% vs from scratch "
              f"{ft[sc]['test_top1']:.2f}% (same architecture and budget)"]
     v = verdicts(folder)
@@ -413,8 +473,9 @@ def report(run:Run)->dict:
     est = load_form(run.path('estimator.json'), 'estimator')[0]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     g = lambda k: (m[m.group == k].measured_ms_table_speed, m[m.group == k].oneshot)
-    plane({'searched': g('searched'), 'random': g('random'), 'matched random': g('matched random'), 'BINAS / HardCoRe-NAS': g('named')},
-          title='one-shot accuracy (search split) vs measured latency', ylabel='one-shot top-1 (%)',
+    plane({'searched': g('searched'), 'random': g('random'), 'matched random': g('matched random'), 'BINAS / HardCoRe-NAS': g('named'),
+           "estimator's exact optimum": g('BINAS exact'), 'heaviest': g('heaviest')},
+          title='one-shot accuracy (reporting images) vs measured latency', ylabel='one-shot top-1 (%)',
           budgets=found.budget_ms, ax=axes[0])
     fm = m[m.name.isin(ft)]
     plane({k: (fm[fm.group == k].measured_ms_table_speed, [ft[n]['test_top1'] for n in fm[fm.group == k].name]) for k in ('searched', 'matched random')},
@@ -429,16 +490,20 @@ def report(run:Run)->dict:
               + ', '.join(f'{k} {v:.0f}' for k, v in secs.items()) + f'; total {sum(secs.values()):.0f} s.', None),
              ('## Training', f"Heaviest network (w_h): **{st['heaviest']['test_top1']:.2f}%** test top-1. Super-network heaviest path "
               f"(BN recalibrated): **{st['supernet']['heaviest_path_test_top1']:.2f}%**. Random sub-networks, one-shot on the search "
-              f"split: mean {st['samples']['accuracy_mean']:.2f}% (std {st['samples']['accuracy_std']:.2f}, n={st['samples']['n']}).", None),
+              f"split: mean {st['samples']['accuracy_mean']:.2f}% (std {st['samples']['accuracy_std']:.2f}, n={st['samples']['n']})"
+              + (f"; the heaviest path on the same {c.sample_images} images: {st['samples']['heaviest_path_oneshot']:.2f}%"
+                 if 'heaviest_path_oneshot' in st['samples'] else '') + '.', None),
              ('## Latency', f"Table: {c.lut_target}, batch {c.lut_batch}, {c.threads} thread(s), {c.lut_repeats} repeats. Formula vs "
               f"end-to-end measurement over the {len(m)} measured networks: MAPE {st['measure']['mape']:.2f}%, max error "
               f"{st['measure']['max_error_pct']:.2f}%, Kendall-τ {st['measure']['kendall_tau']:.3f}, at the table's machine speed: this "
               f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (re-timed reference "
               f"networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
              ('## The accuracy–latency plane', '', 'fig_plane.png'),
-             ('## Search', f"Searched with the **{st['search']['predictor']}** accuracy form (`search_with={c.search_with}`; Kendall-τ on "
-              f"held-out samples in the predictor table below), exact solver, {len(found)} budgets; one-shot accuracies of the measured "
-              f"networks on {c.plane_images} search-split images.", None),
+             ('## Search', f"`search_with={c.search_with}`, {len(found)} budgets. Searched networks: " + _search_line(st, asdict(c))
+              + ". The search split is cut into disjoint image sets: the contributions and the samples the predictors are fitted on use "
+              "the first images of its seeded order, the selection images come next, and the reporting images are the last ones. "
+              "The plane also shows plain BINAS — the estimator's exact optimum, not validated — at each budget; Kendall-τ of the "
+              "predictors on held-out samples is in the table below.", None),
              ('## Searched networks, one per budget', md_table(table), None),
              ('## Verdicts (computed)', '\n'.join(f'- {k}: {val}' for k, val in v.items()), None),
              ('## Predictors on held-out random sub-networks', md_table(pred), 'fig_estimator_scatter.png'),
@@ -472,6 +537,7 @@ def run_demo(out:str|Path='outputs/demo/run', # the run folder (re-running it re
     splits = get_data(cfg.data, get_space(cfg.space).resolution, cfg.train_percent, cfg.seed, cfg.augment)  # a missing dataset fails here,
     run = Run(out, cfg)                                                                                    # before the run folder exists
     run._splits = splits
+    image_sets(run)                                                                                        # too few images: fail now
     seed_everything(run.cfg.seed)
     for name, f in STAGES.items():
         if run.done(name): print(f'[{name}] done earlier ({run.state[name]["seconds"]:.0f} s): skipped'); continue

@@ -29,20 +29,22 @@ __all__ = ['binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'pat
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
                 num_images:int, # how many images (fewer if `data` has fewer)
                 seed:int=0, # which images, for a Dataset
+                skip:int=0, # leave out the first `skip` images of the seeded order: one seed, disjoint sets
                )->tuple[torch.Tensor, torch.Tensor]:
     "A fixed, seeded set of (images, labels) from `data`."
     if num_images < 1: raise ValueError(f'eval_images: num_images must be ≥ 1, got {num_images}')
+    if skip < 0: raise ValueError(f'eval_images: skip must be ≥ 0, got {skip}')
     if hasattr(data, '__getitem__') and hasattr(data, '__len__') and not isinstance(data, (list, tuple)):
-        if len(data) == 0: raise ValueError('eval_images: the dataset is empty')
-        idx = np.random.default_rng(seed).permutation(len(data))[:num_images]
+        if len(data) <= skip: raise ValueError(f'eval_images: the dataset has {len(data)} images, none left after skipping {skip}')
+        idx = np.random.default_rng(seed).permutation(len(data))[skip:skip + num_images]
         items = [data[int(i)] for i in idx]
         return torch.stack([x for x, _ in items]), torch.as_tensor([int(y) for _, y in items])
     xs, ys, n = [], [], 0
     for xb, yb, *_ in data:
         xs.append(xb); ys.append(torch.as_tensor(yb)); n += len(yb)
-        if n >= num_images: break
-    if not xs: raise ValueError('eval_images: no batches given')
-    return torch.cat(xs)[:num_images], torch.cat(ys)[:num_images]
+        if n >= skip + num_images: break
+    if not xs or n <= skip: raise ValueError('eval_images: no batches given' if not xs else f'eval_images: none left after skipping {skip}')
+    return torch.cat(xs)[skip:skip + num_images], torch.cat(ys)[skip:skip + num_images]
 
 # %% ../nbs/05_estimator.ipynb #d45551c4
 def _prepare(net:SuperNet, channels_last:bool=True)->SuperNet:

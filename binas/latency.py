@@ -30,8 +30,8 @@ from fastcore.script import call_parse, Param
 __all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'onnx_bytes', 'ort_session',
            'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module', 'example_input',
            'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table', 'shipped_table',
-           'measure_many', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate',
-           'compare_tables']
+           'measure_many', 'reference_networks', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit',
+           'cv_mape', 'calibrate', 'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -420,10 +420,22 @@ def measure_many(archs:Sequence[Arch], # networks of one space
             ts[i].append(res['median_ms'])
     return np.array([float(np.median(t)) for t in ts])
 
+def reference_networks(table:LatencyTable, # a calibrated table (its `measurements` hold the calibration networks' `e2e/` records)
+                       n:int=12, # how many (spread evenly over the calibration list: extremes and random networks)
+                      )->dict[str, tuple[Arch, float]]:
+    "Up to `n` networks the table was calibrated on, with the end-to-end latency (ms) recorded then: a yardstick of the machine's speed."
+    cal = table.meta.get('calibration') or {}
+    if not cal or n < 1: return {}
+    have = [a for a in calibration_archs(table.space, cal.get('networks', 0), cal.get('seed', 10)) if _e2e_key(a) in table.measurements]
+    pick = sorted(set(np.linspace(0, len(have) - 1, min(n, len(have))).round().astype(int).tolist())) if have else []
+    return {_e2e_key(have[i])[4:]: (have[i], float(table.measurements[_e2e_key(have[i])]['median_ms'])) for i in pick}
+
 def latency_report(table:LatencyTable, # the table under test (its meta gives target, batch, threads)
                    archs:Sequence[Arch]|None=None, # networks to test (default: `n` random + BINAS A–F + HardCoRe-NAS A–F)
-                   n:int=30, seed:int=0, repeats:int=30, rounds:int=3, progress:bool=False):
-    "(DataFrame of name, arch, predicted_ms, measured_ms, error_pct; metrics dict) of the formula against end-to-end timing."
+                   n:int=30, seed:int=0, repeats:int=30, rounds:int=3,
+                   references:int=12, # re-time this many of the table's calibration networks in the same rounds (0: none)
+                   progress:bool=False):
+    "(DataFrame of name, arch, predicted_ms, measured_ms, measured_ms_table_speed, error_pct; metrics dict) of the formula against end-to-end timing."
     import pandas as pd
     sp, m = table.space, table.meta
     if archs is None:
@@ -432,11 +444,18 @@ def latency_report(table:LatencyTable, # the table under test (its meta gives ta
         archs = {f'random_{i}': a for i, a in enumerate(sample_archs(n, sp, seed))} | named
     elif not isinstance(archs, dict): archs = {f'arch_{i}': a for i, a in enumerate(archs)}
     names, al = list(archs), list(archs.values())
-    meas = measure_many(al, m.get('target', 'onnx'), m.get('batch_size', 1), repeats, m.get('threads', 1), rounds, progress=progress)
-    pred = np.asarray(table.predict(al), float)
+    ref = list(reference_networks(table, references).values())
+    order = list(range(len(al)))   # the reference networks spread over each round, so they meet the same load as the others
+    for j in reversed(range(len(ref))): order.insert(j * len(al) // len(ref), len(al) + j)
+    nets = al + [a for a, _ in ref]
+    t = measure_many([nets[i] for i in order], m.get('target', 'onnx'), m.get('batch_size', 1), repeats, m.get('threads', 1), rounds,
+                     progress=progress)
+    got = np.empty(len(nets)); got[order] = t
+    meas, speed = got[:len(al)], float(np.median(got[len(al):] / [ms for _, ms in ref])) if ref else 1.0
+    pred, at = np.asarray(table.predict(al), float), got[:len(al)] / speed
     df = pd.DataFrame({'name': names, 'arch': [str(a) for a in al], 'predicted_ms': pred, 'measured_ms': meas,
-                       'error_pct': 100 * (pred - meas) / meas})
-    return df, ranking_metrics(pred, meas)
+                       'measured_ms_table_speed': at, 'error_pct': 100 * (pred - at) / at})
+    return df, {**ranking_metrics(pred, at), 'speed_factor': speed, 'references': len(ref), 'mape_raw': ranking_metrics(pred, meas)['mape']}
 
 # %% ../nbs/04_latency.ipynb #5f0a6c68
 @call_parse
@@ -476,18 +495,21 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
                           seed:Param('seed of the random architectures', int)=0,
                           repeats:Param('timed runs per network', int)=30,
                           rounds:Param('interleaved rounds the runs are split into', int)=3,
+                          references:Param("re-time this many of the table's calibration networks to measure the machine's speed (0: none)", int)=12,
                           space:Param("search space the table must cover: 'imagenet', 'demo' or a JSON file (default: the table's)", str)=None):
     "End-to-end measured vs predicted latency of a table: MAPE, max error, Kendall-τ, a CSV and a figure."
     lt = load_latency_table(lut_filename, get_space(space) if space else None)
     if lt.meta.get('threads'): torch.set_num_threads(int(lt.meta['threads']))
-    df, m = latency_report(lt, n=n, seed=seed, repeats=repeats, rounds=rounds)
+    df, m = latency_report(lt, n=n, seed=seed, repeats=repeats, rounds=rounds, references=references)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / 'latency_report.csv', index=False)
     named = {k: i for i, k in enumerate(df.name) if not k.startswith('random')}
-    save_fig(scatter(df.predicted_ms, df.measured_ms, 'measured (ms)', 'predicted (ms)', f"{lt.meta.get('target')} table {Path(lut_filename).name}", named),
+    save_fig(scatter(df.predicted_ms, df.measured_ms_table_speed, "measured (ms, at the table's speed)", 'predicted (ms)', f"{lt.meta.get('target')} table {Path(lut_filename).name}", named),
              out / 'latency_report.png')
+    speed = (f" at the table's machine speed (this machine took {m['speed_factor']:.3f}x the time on {m['references']} reference "
+             f"networks; raw MAPE {m['mape_raw']:.2f}%)") if m['references'] else ' (the table records no reference networks: raw)'
     print(f"{len(df)} networks: MAPE {m['mape']:.2f}%, max error {df.error_pct.abs().max():.2f}% ({m['max_abs_err']:.3f} ms), "
-          f"Kendall-tau {m['kendall_tau']:.3f}; wrote {out / 'latency_report.csv'} and {out / 'latency_report.png'}")
+          f"Kendall-tau {m['kendall_tau']:.3f}{speed}; wrote {out / 'latency_report.csv'} and {out / 'latency_report.png'}")
 
 binas_latency_report = command(_binas_latency_report)
 
@@ -611,16 +633,17 @@ def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int
     return out
 
 # %% ../nbs/04_latency.ipynb #b92fef6e
-def compare_tables(df, # a `latency_report` DataFrame (its `measured_ms`)
+def compare_tables(df, # a `latency_report` DataFrame
                    tables:dict[str, LatencyTable], # name -> table to predict the same networks with
+                   column:str='measured_ms_table_speed', # the measurement to compare with (`measured_ms`: raw)
                   ):
     "MAPE, max error and Kendall-τ of several tables on the same measured networks (a DataFrame, one row per table)."
     import pandas as pd
     archs = [Arch.from_string(a, next(iter(tables.values())).space) for a in df.arch]
-    rows = {}
+    y, rows = df[column].to_numpy(float), {}
     for name, t in tables.items():
         pred = np.asarray(t.predict(archs), float)
-        m = ranking_metrics(pred, df.measured_ms.values)
-        rows[name] = {'MAPE %': m['mape'], 'max error %': float(np.max(100 * np.abs(pred - df.measured_ms) / df.measured_ms)),
-                      'mean error %': float(np.mean(100 * (pred - df.measured_ms) / df.measured_ms)), 'Kendall-τ': m['kendall_tau']}
+        m = ranking_metrics(pred, y)
+        rows[name] = {'MAPE %': m['mape'], 'max error %': float(np.max(100 * np.abs(pred - y) / y)),
+                      'mean error %': float(np.mean(100 * (pred - y) / y)), 'Kendall-τ': m['kendall_tau']}
     return pd.DataFrame(rows).T.round(3)

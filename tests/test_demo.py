@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'PYTHONWARNINGS': 'ignore'}
-CMD = [sys.executable, '-c', 'from binas.demo import binas_demo; binas_demo()', '--quick']
+CMD = [sys.executable, '-c', 'import sys; from binas.demo import binas_demo; sys.exit(binas_demo())', '--quick']
 
 
 def test_demo_quick_kill_and_resume(tmp_path):
@@ -28,7 +28,10 @@ def test_demo_quick_kill_and_resume(tmp_path):
         assert (out / f).stat().st_size > 0, f
     md = (out / 'report.md').read_text()
     for img in ('fig_plane.png', 'fig_contributions.png', 'fig_estimator_scatter.png'): assert f'![]({img})' in md
-    assert len(after['report']['verdicts']) == 6 and all(isinstance(v, (bool, list)) for v in after['report']['verdicts'].values())
+    assert len(after['report']['verdicts']) == 7 and all(isinstance(v, (bool, list)) for v in after['report']['verdicts'].values())
+    import csv
+    cands = list(csv.DictReader(open(out / 'candidates.csv')))                      # validated search: every candidate measured
+    assert cands and all(float(c['selection_accuracy']) >= 0 for c in cands) and {c['predictor'] for c in cands} == {'estimator', 'bilinear'}
     onnx = [v for v in json.loads((out / 'finetuned.json').read_text()).values()]
     assert onnx and all(v['max_abs_diff'] < 1e-3 and v['top1_agreement'] == 1.0 for v in onnx)
     # a third call has nothing left to do

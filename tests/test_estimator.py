@@ -25,7 +25,7 @@ def tiny_supernet(path:Path)->Path:
 
 
 def cli(cmd, *args, module='estimator', **kw):
-    return subprocess.run([sys.executable, '-c', f'from binas.{module} import {cmd}; {cmd}()', *map(str, args)],
+    return subprocess.run([sys.executable, '-c', f'import sys; from binas.{module} import {cmd}; sys.exit({cmd}())', *map(str, args)],
                           capture_output=True, text=True, env=ENV, **kw)
 
 
@@ -54,7 +54,7 @@ def reference(ckpt, tmp_path_factory):
 
 def test_kill_and_resume(ckpt, reference, tmp_path):
     store = tmp_path / 'contributions.jsonl'
-    p = subprocess.Popen([sys.executable, '-c', 'from binas.estimator import binas_contrib; binas_contrib()',
+    p = subprocess.Popen([sys.executable, '-c', 'import sys; from binas.estimator import binas_contrib; sys.exit(binas_contrib())',
                           '--checkpoint', str(ckpt), '--output', str(tmp_path), *map(str, SMALL)],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     try:

@@ -9,7 +9,7 @@ from binas.core import FileFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'OMP_NUM_THREADS': '1'}
-LUT = [sys.executable, '-c', 'from binas.latency import binas_lut; binas_lut()']
+LUT = [sys.executable, '-c', 'import sys; from binas.latency import binas_lut; sys.exit(binas_lut())']
 ARGS = ['--target_device', 'onnx', '--space', 'demo', '--resolution', '16', '--repeat_measure', '200', '--no_progress']
 
 def _keys(progress:Path)->list[str]:
@@ -53,7 +53,7 @@ def test_errors(tmp_path):
     r = subprocess.run([*LUT, '--target_device', 'tpu', '--lut_filename', str(tmp_path / 'x.json')], env=ENV, capture_output=True, text=True)
     assert "'tpu'" in _one_line_error(r)
     bad = tmp_path / 'bad.json'; bad.write_text('{"format": "binas.latency/1", "meta": {}}')
-    rep = [sys.executable, '-c', 'from binas.latency import binas_latency_report; binas_latency_report()']
+    rep = [sys.executable, '-c', 'import sys; from binas.latency import binas_latency_report; sys.exit(binas_latency_report())']
     r = subprocess.run([*rep, str(bad)], env=ENV, capture_output=True, text=True)
     msg = _one_line_error(r)
     assert 'bad.json' in msg and 'missing' in msg

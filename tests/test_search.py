@@ -264,7 +264,7 @@ def test_predictor_and_latency_must_share_the_space():
 
 def cli(*args, cwd=None):
     env = {**os.environ, 'PYTHONPATH': str(Path(__file__).resolve().parents[1]), 'MPLBACKEND': 'Agg'}
-    return subprocess.run([sys.executable, '-c', 'from binas.search import binas_search; binas_search()', *map(str, args)],
+    return subprocess.run([sys.executable, '-c', 'import sys; from binas.search import binas_search; sys.exit(binas_search())', *map(str, args)],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
