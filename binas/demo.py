@@ -282,12 +282,14 @@ def search(run:Run)->dict:
             'budgets': [o['budget_ms'] for o in out]}
 
 # %% ../nbs/10_demo.ipynb #2cdac660
-def _reference_networks(run:Run, n:int)->dict[str, tuple[Arch, float]]:
-    "Up to `n` calibration networks of the run's table with the end-to-end latency recorded when the table was made."
-    from binas.latency import load_latency_table, reference_networks
-    out = reference_networks(load_latency_table(run.path('lut.json'), run.space), n)
-    if not out: raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no calibration networks to re-time")
-    return out
+def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
+    "The anchor networks of the run's table calibration, and their latency (ms) then: the yardstick of the machine's speed."
+    from binas.latency import load_latency_table, ANCHORS_KEY
+    t = load_latency_table(run.path('lut.json'), run.space)
+    names, ms = t.meta.get('calibration', {}).get('anchors'), t.measurements.get(ANCHORS_KEY, {}).get('anchors_ms')
+    if not names or not ms or len(names) != len(ms):
+        raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no anchor networks (calibrate it with this version)")
+    return [Arch.from_string(s, run.space) for s in names], np.asarray(ms, float)
 
 @stage
 def measure(run:Run)->dict:
@@ -311,35 +313,36 @@ def measure(run:Run)->dict:
     m = pd.DataFrame(rows)
     from binas.core import ResultStore
     skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
-    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip})
+    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip,
+                                                  'anchored': True})
     uniq = list(dict.fromkeys(m.arch))
     from fastprogress.fastprogress import progress_bar
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
     # then one-shot accuracy (torch work in between would disturb the timings)
-    # this machine's speed drifts (a shared VM: ±10–40% over minutes, measured): re-time reference networks whose end-to-end latency
-    # the table recorded when it was calibrated, in the same chunks as the networks under test, and report the speed factor
-    ref = _reference_networks(run, 12)
-    todo, refs = [s_ for s_ in uniq if f'lat/{s_}' not in rs], [f'ref/{k}' for k in ref if f'lat/ref/{k}' not in rs]
-    for i, r in reversed(list(enumerate(refs))): todo.insert(i * len(todo) // max(1, len(refs)), r)   # spread over the whole timing
+    # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
+    # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did)
+    anchors, anchors_ms = _anchors(run)
+    todo = [s_ for s_ in uniq if f'lat/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 6)):
         part = todo[i:i + 6]
-        nets = [ref[x[4:]][0] if x.startswith('ref/') else Arch.from_string(x, sp) for x in part]
-        for s_, t in zip(part, measure_many(nets, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)): rs.add(f'lat/{s_}', float(t))
-    speed = float(np.median([rs[f'lat/ref/{k}'] / ms for k, (_, ms) in ref.items()]))
+        got = measure_many([Arch.from_string(x, sp) for x in part] + anchors, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
+        speed = float(np.median(got[len(part):] / anchors_ms))
+        for s_, t in zip(part, got[:len(part)]): rs.add(f'lat/{s_}', {'ms': float(t), 'speed': speed})
     net, images = _oneshot_net(run), _images(run, 'report')
     todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 8)):
         part = todo[i:i + 8]
         for s_, v in zip(part, oneshot_accuracy(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', float(v))
     m['predicted_ms'] = lat.predict([Arch.from_string(s_, sp) for s_ in m.arch])
-    m['measured_ms'] = [rs[f'lat/{s_}'] for s_ in m.arch]
+    m['measured_ms'] = [rs[f'lat/{s_}']['ms'] for s_ in m.arch]
     m['oneshot'] = [rs[f'acc/{s_}'] for s_ in m.arch]
-    m['measured_ms_table_speed'] = m.measured_ms / speed     # what the machine would have measured at the table's speed
+    m['speed'] = [rs[f'lat/{s_}']['speed'] for s_ in m.arch]
+    m['measured_ms_table_speed'] = m.measured_ms / m.speed    # what the machine would have measured at the table's speed
     atomic_write(run.path('measured.csv'), m.to_csv(index=False))
     raw = (m.predicted_ms - m.measured_ms).abs() / m.measured_ms * 100
     err = (m.predicted_ms - m.measured_ms_table_speed).abs() / m.measured_ms_table_speed * 100
-    return {'speed_factor': speed, 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
-            **{k: float(v) for k, v in ranking_metrics(m.predicted_ms, m.measured_ms).items() if k == 'kendall_tau'}}
+    return {'speed_factor': float(m.speed.median()), 'speed_range': [float(m.speed.min()), float(m.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
+            **{k: float(v) for k, v in ranking_metrics(m.predicted_ms, m.measured_ms_table_speed).items() if k == 'kendall_tau'}}
 
 # %% ../nbs/10_demo.ipynb #baa52588
 def export_onnx(model:torch.nn.Module, # a network in eval mode
@@ -453,7 +456,7 @@ def summary_table(folder:str|Path)->str:
              + (f" (the heaviest path on the same images: {st['samples']['heaviest_path_oneshot']:.2f}%)" if 'heaviest_path_oneshot' in st['samples'] else ''),
              f"- latency formula vs end-to-end measurement over {len(m)} networks: MAPE {st['measure']['mape']:.2f}% at the table's "
              f"machine speed (raw {st['measure']['mape_raw']:.2f}%; the machine ran at {st['measure']['speed_factor']:.2f}× the table's "
-             f"time, measured on reference networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
+             f"time, median over the chunks timed with the table's anchor networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
              f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ "
              f"{[r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']:.3f}",
              '- searched networks: ' + _search_line(st, load_json(Path(folder) / 'config.json', 'demo config')),
@@ -496,8 +499,8 @@ def report(run:Run)->dict:
              ('## Latency', f"Table: {c.lut_target}, batch {c.lut_batch}, {c.threads} thread(s), {c.lut_repeats} repeats. Formula vs "
               f"end-to-end measurement over the {len(m)} measured networks: MAPE {st['measure']['mape']:.2f}%, max error "
               f"{st['measure']['max_error_pct']:.2f}%, Kendall-τ {st['measure']['kendall_tau']:.3f}, at the table's machine speed: this "
-              f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (re-timed reference "
-              f"networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
+              f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (median over the chunks "
+              f"of six, each timed with the table's two anchor networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
              ('## The accuracy–latency plane', '', 'fig_plane.png'),
              ('## Search', f"`search_with={c.search_with}`, {len(found)} budgets. Searched networks: " + _search_line(st, asdict(c))
               + ". The search split is cut into disjoint image sets: the contributions and the samples the predictors are fitted on use "

@@ -27,11 +27,11 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 
 # %% auto #0
-__all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'onnx_bytes', 'ort_session',
-           'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module', 'example_input',
-           'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table', 'shipped_table',
-           'measure_many', 'reference_networks', 'latency_report', 'table_features', 'calibration_archs', 'ridge_fit',
-           'cv_mape', 'calibrate', 'compare_tables']
+__all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'ANCHORS_KEY', 'onnx_bytes',
+           'ort_session', 'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module',
+           'example_input', 'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table',
+           'shipped_table', 'measure_many', 'reference_networks', 'latency_report', 'table_features',
+           'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate', 'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -617,19 +617,27 @@ def calibrate(table:LatencyTable, # the measured table (if already calibrated, i
 # %% ../nbs/04_latency.ipynb #02c39c2c
 def _e2e_key(a:Arch)->str: return 'e2e/' + '|'.join(','.join(map(str, st)) for st in a.ops)
 
+ANCHORS_KEY = 'e2e/anchors'   # the anchor networks' latency in the first calibration chunk: the speed every chunk is brought to
+
 def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int, seed:int, repeats:int,
                         progress:bool, chunk:int=6)->LatencyTable:
-    "Measure the calibration networks not yet in `rec` (in chunks, each stored) and calibrate `lt` on all of them."
+    "Measure the calibration networks not yet in `rec` (in chunks, each stored, each with the anchors) and calibrate `lt` on all of them."
     m, archs = lt.meta, calibration_archs(lt.space, n, seed)
+    anchors = archs[:2]   # the lightest and the heaviest network, timed again in every chunk
     todo = [a for a in archs if _e2e_key(a) not in rec]
     from tqdm.auto import tqdm
     for i in tqdm(range(0, len(todo), chunk), desc='calibration networks', disable=not progress):
         part = todo[i:i + chunk]
-        for a, ms in zip(part, measure_many(part, m['target'], m['batch_size'], repeats, m['threads'])):
-            rec[_e2e_key(a)] = {'median_ms': float(ms), 'repeats': repeats}
+        got = measure_many(part + anchors, m['target'], m['batch_size'], repeats, m['threads'], rounds=max(3, repeats // 10))
+        if ANCHORS_KEY not in rec:
+            rec[ANCHORS_KEY] = {'anchors_ms': [float(x) for x in got[len(part):]]}
+            if store is not None: store.add(ANCHORS_KEY, rec[ANCHORS_KEY])
+        speed = float(np.median(got[len(part):] / np.array(rec[ANCHORS_KEY]['anchors_ms'])))   # > 1: this chunk ran slow
+        for a, ms in zip(part, got[:len(part)]):
+            rec[_e2e_key(a)] = {'median_ms': float(ms) / speed, 'raw_ms': float(ms), 'chunk_speed': speed, 'repeats': repeats}
             if store is not None: store.add(_e2e_key(a), rec[_e2e_key(a)])
     out = calibrate(lt, archs, [rec[_e2e_key(a)]['median_ms'] for a in archs])
-    out.meta['calibration'].update(seed=seed, measured_this_run=len(todo))
+    out.meta['calibration'].update(seed=seed, measured_this_run=len(todo), anchors=[str(a) for a in anchors])
     return out
 
 # %% ../nbs/04_latency.ipynb #b92fef6e
