@@ -90,7 +90,11 @@ def test_calibrate_cli_resumes(tmp_path):
     assert 'calibrated on 12 networks (12 measured now)' in r.stdout, r.stdout
     lt = load_latency_table(lut)
     assert lt.raw is not None and lt.meta['calibration']['networks'] == 12
-    assert sum(k.startswith('e2e/') for k in lt.measurements) == 12
+    from binas.latency import ANCHORS_KEY
+    assert sum(k.startswith('e2e/') and k != ANCHORS_KEY for k in lt.measurements) == 12
+    assert len(lt.measurements[ANCHORS_KEY]['anchors_ms']) == 2 and len(lt.meta['calibration']['anchors']) == 2
+    speeds = {v['chunk_speed'] for k, v in lt.measurements.items() if k.startswith('e2e/') and k != ANCHORS_KEY}
+    assert 1.0 in speeds and all(0.3 < s < 3 for s in speeds)   # the first chunk is the yardstick
     r = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert '0 measured now' in r.stdout and 'calibrated on 12 networks (0 measured now)' in r.stdout, r.stdout
