@@ -212,11 +212,12 @@ def command(f=None, aliases:dict|None=None, # short flags, e.g. {'-b': '--batch_
         parser.error = _error
         parsed = vars(parser.parse_args(argv))
         for k in ('xtra', 'pdb'): parsed.pop(k, None)
-        try: func(**parsed)   # the result is for Python callers (who pass arguments): a console script's `sys.exit(result)` would
+        # the result is for Python callers (who pass arguments): a console script's `sys.exit(result)` would print it and exit 1
+        try: func(**parsed)
         except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as e:
             if os.environ.get('BINAS_DEBUG'): raise
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             print(f'{Path(sys.argv[0]).name}: error: {msg}', file=sys.stderr)
             sys.exit(2)
-        return None           # print a non-int result and exit with status 1
+        return None
     return _cmd

@@ -191,8 +191,7 @@ def contributions(run:Run)->dict:
 @stage
 def samples(run:Run)->dict:
     "Stage 5: one-shot accuracy of random sub-networks on the search split (with their predicted latency)."
-    from binas.estimator import sample_accuracies
-    from binas.estimator import oneshot_accuracy, eval_images
+    from binas.estimator import sample_accuracies, oneshot_accuracy, eval_images
     net = _oneshot_net(run)
     df = sample_accuracies(net, run.cfg.samples, run.splits.search, seed=run.cfg.seed + 1, path=run.path('samples.jsonl'),
                            latency=_latency_form(run), num_images=run.cfg.sample_images, image_seed=run.cfg.seed)
@@ -294,7 +293,7 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
 @stage
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
-    from binas.latency import measure_many
+    from binas.latency import time_with_anchors
     from binas.estimator import oneshot_accuracy
     c, sp = run.cfg, run.space
     lat = _latency_form(run)
@@ -325,9 +324,8 @@ def measure(run:Run)->dict:
     todo = [s_ for s_ in uniq if f'lat/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 6)):
         part = todo[i:i + 6]
-        got = measure_many([Arch.from_string(x, sp) for x in part] + anchors, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
-        speed = float(np.median(got[len(part):] / anchors_ms))
-        for s_, t in zip(part, got[:len(part)]): rs.add(f'lat/{s_}', {'ms': float(t), 'speed': speed})
+        t, _, speed = time_with_anchors([Arch.from_string(x, sp) for x in part], anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
+        for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
     net, images = _oneshot_net(run), _images(run, 'report')
     todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 8)):

@@ -31,7 +31,7 @@ __all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latenc
            'ort_session', 'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module',
            'example_input', 'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table',
            'shipped_table', 'measure_many', 'reference_networks', 'latency_report', 'table_features',
-           'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate', 'compare_tables']
+           'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate', 'time_with_anchors', 'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -619,6 +619,16 @@ def _e2e_key(a:Arch)->str: return 'e2e/' + '|'.join(','.join(map(str, st)) for s
 
 ANCHORS_KEY = 'e2e/anchors'   # the anchor networks' latency in the first calibration chunk: the speed every chunk is brought to
 
+def time_with_anchors(archs:Sequence[Arch], # one chunk of networks to time
+                      anchors:Sequence[Arch], # the anchor networks, timed in the same interleaved rounds
+                      anchors_ms:Sequence[float]|None, # the anchors' latency at the reference speed (None: this chunk is the reference)
+                      target:str='onnx', batch_size:int=1, repeats:int=30, threads:int=1,
+                     )->tuple[np.ndarray, np.ndarray, float]:
+    "(latency of `archs`, latency of the anchors, speed): speed is the anchors' median time now over `anchors_ms` (> 1: a slow chunk)."
+    got = measure_many(list(archs) + list(anchors), target, batch_size, repeats, threads, rounds=max(3, repeats // 10))
+    t, a = got[:len(archs)], got[len(archs):]
+    return t, a, float(np.median(a / np.asarray(anchors_ms, float))) if anchors_ms is not None else 1.0
+
 def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int, seed:int, repeats:int,
                         progress:bool, chunk:int=6)->LatencyTable:
     "Measure the calibration networks not yet in `rec` (in chunks, each stored, each with the anchors) and calibrate `lt` on all of them."
@@ -628,12 +638,12 @@ def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int
     from tqdm.auto import tqdm
     for i in tqdm(range(0, len(todo), chunk), desc='calibration networks', disable=not progress):
         part = todo[i:i + chunk]
-        got = measure_many(part + anchors, m['target'], m['batch_size'], repeats, m['threads'], rounds=max(3, repeats // 10))
-        if ANCHORS_KEY not in rec:
-            rec[ANCHORS_KEY] = {'anchors_ms': [float(x) for x in got[len(part):]]}
+        ref = rec.get(ANCHORS_KEY, {}).get('anchors_ms')
+        t, at, speed = time_with_anchors(part, anchors, ref, m['target'], m['batch_size'], repeats, m['threads'])
+        if ref is None:
+            rec[ANCHORS_KEY] = {'anchors_ms': [float(x) for x in at]}
             if store is not None: store.add(ANCHORS_KEY, rec[ANCHORS_KEY])
-        speed = float(np.median(got[len(part):] / np.array(rec[ANCHORS_KEY]['anchors_ms'])))   # > 1: this chunk ran slow
-        for a, ms in zip(part, got[:len(part)]):
+        for a, ms in zip(part, t):
             rec[_e2e_key(a)] = {'median_ms': float(ms) / speed, 'raw_ms': float(ms), 'chunk_speed': speed, 'repeats': repeats}
             if store is not None: store.add(_e2e_key(a), rec[_e2e_key(a)])
     out = calibrate(lt, archs, [rec[_e2e_key(a)]['median_ms'] for a in archs])
