@@ -2,7 +2,7 @@
 
     binas_demo --only heaviest                        # once: the demo's w_h in outputs/demo/run/heaviest
     python bench/supernet_recipe.py --speed           # ~1 min: stage-2 images/s at each batch size
-    python bench/supernet_recipe.py                   # ~15 min: each recipe trained in full, then evaluated
+    python bench/supernet_recipe.py                   # ~20 min: each recipe trained in full, then evaluated
 
 A recipe is `batch/epochs/lr`. Every recipe starts from the same w_h and uses the demo's stage-2 code (multipath
 sampling, in-place distillation, sandwich). The full mode reports, per recipe: training seconds, the heaviest
@@ -46,7 +46,7 @@ def evaluate(run:Run, ck:Path, samples:int)->dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--run', default='outputs/demo/run', help='a demo run folder whose heaviest stage is done')
-    p.add_argument('--recipes', nargs='+', default=['64/1/0.02', '64/2/0.02', '128/2/0.04'], help='batch/epochs/lr; the first is the baseline')
+    p.add_argument('--recipes', nargs='+', default=['64/1/0.02', '64/2/0.02', '128/2/0.02', '128/2/0.04'], help='batch/epochs/lr; the first is the baseline')
     p.add_argument('--samples', type=int, default=300, help='random sub-networks per recipe')
     p.add_argument('--speed', action='store_true', help='only time stage-2 training per batch size')
     p.add_argument('--images', type=int, default=6400, help='--speed: training images per timing')

@@ -42,10 +42,10 @@ class DemoConfig:
     heaviest_epochs: int = 4           # stage 1 (SGD, one-cycle schedule)
     heaviest_lr: float = 0.2
     heaviest_clip: float = 2.0         # gradient-norm clip of stage 1 (without it this schedule can spike: 86.1% vs 91.2% test top-1)
-    supernet_epochs: int = 2           # stage 2 (SGD, cosine from the peak: w_h is already trained)
-    supernet_lr: float = 0.04
-    supernet_batch: int = 128          # stage 2: `groups` paths × 32 images; on 2 CPU cores 1.3–1.4× the images/s of batch 64 (paths
-                                       # of 16 images are overhead-bound): two epochs in 1.3× the time of one (bench/supernet_recipe.py)
+    supernet_epochs: int = 1           # stage 2 (SGD, cosine from the peak: w_h is already trained)
+    supernet_lr: float = 0.02
+    supernet_batch: int = 64           # stage 2 batch, split over `groups` paths (2 epochs at 128 and lr 0.04: see "How long to train
+                                       # the super-network" below)
     groups: int = 4                    # sub-networks per batch (multipath)
     lut_target: str = 'onnx'           # latency table: onnx | cpu
     lut_batch: int = 32                # batch 32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead
@@ -61,8 +61,8 @@ class DemoConfig:
     budgets: int = 4                   # latency budgets searched
     search_with: str = 'validated'     # validated: the best of both forms' top frontier points on the selection images |
                                        # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
-    candidates: int = 6                # validated: frontier points per form and budget (the exact optimum and the next ones below it)
-    select_images: int = 2000          # validated: search-split images that rank the candidates
+    candidates: int = 8                # validated: frontier points per form and budget (the exact optimum and the next ones below it)
+    select_images: int = 3000          # validated: search-split images that rank the candidates
     finetune_epochs: int = 1
     finetune_images: int = 5000        # images per fine-tuning epoch
     finetune_lr: float = 0.01
@@ -558,13 +558,18 @@ def _binas_demo(
     seed:int=0, # seed of everything
     heaviest_epochs:int=None, # override: stage-1 epochs
     supernet_epochs:int=None, # override: stage-2 epochs
+    supernet_lr:float=None, # override: stage-2 peak learning rate
+    supernet_batch:int=None, # override: stage-2 batch size
     samples:int=None, # override: random sub-networks measured
     budgets:int=None, # override: latency budgets searched
+    candidates:int=None, # override: frontier points per form and budget (validated search)
+    select_images:int=None, # override: images that rank the candidates (validated search)
     only:Param('stop after this stage', str, choices=['heaviest', 'supernet', 'latency', 'contributions', 'samples', 'predictors',
                                                       'search', 'measure', 'finetune_all', 'report'])=None,
 ):
     "Run BINAS end to end on Fashion-MNIST on this CPU and write a report (outputs/demo/<run>/report.md and .html)."
-    over = {k: v for k, v in dict(heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, samples=samples, budgets=budgets).items()
+    over = {k: v for k, v in dict(heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, supernet_lr=supernet_lr,
+                                    supernet_batch=supernet_batch, samples=samples, budgets=budgets, candidates=candidates, select_images=select_images).items()
             if v is not None}
     cfg = (DemoConfig.quick if quick else DemoConfig)(data=data, seed=seed, **over)
     t0 = time.time()
