@@ -16,11 +16,9 @@ from pathlib import Path
 
 import torch
 
-from binas.demo import DemoConfig, Run, _train_cfg, _test_top1
+from binas.demo import DemoConfig, Run, _train_cfg, heaviest_path_top1
 from binas.estimator import eval_images, oneshot_accuracy, sample_accuracies
-from binas.supernet import recalibrate_bn
 from binas.train import load_supernet, train_supernet
-from binas.data import make_loader
 
 
 def train(run:Run, batch:int, epochs:int, lr:float, out:Path, limit:int=0)->float:
@@ -33,14 +31,11 @@ def train(run:Run, batch:int, epochs:int, lr:float, out:Path, limit:int=0)->floa
 
 def evaluate(run:Run, ck:Path, samples:int)->dict:
     "What the demo reports of a super-network: heaviest path test top-1, and one-shot accuracies on the fit images."
-    net = load_supernet(ck)
-    sub = net.extract(net.heaviest)
-    recalibrate_bn(sub, (xb for i, (xb, _) in zip(range(8), make_loader(run.splits.search, 256, False))))
-    c = run.cfg
+    net, c = load_supernet(ck), run.cfg
     df = sample_accuracies(net, samples, run.splits.search, seed=c.seed + 1, num_images=c.sample_images, image_seed=c.seed)
     top = oneshot_accuracy(net, [net.heaviest], None, images=eval_images(run.splits.search, c.sample_images, c.seed))[0]
-    return {'heaviest_path_test_top1': _test_top1(sub, run), 'heaviest_path_oneshot': float(top),
-            'random_mean': float(df.accuracy.mean()), 'random_mean_first50': float(df.accuracy[:50].mean())}
+    return {'heaviest_path_test_top1': heaviest_path_top1(net, run), 'heaviest_path_oneshot': float(top),
+            'random_mean': float(df.accuracy.mean()), 'random_std': float(df.accuracy.std()), 'random_mean_first50': float(df.accuracy[:50].mean())}
 
 
 def main(argv=None):
@@ -81,7 +76,7 @@ def main(argv=None):
         for r in rows:
             print(f"{r['recipe']:>12}: {r['train_s']:6.0f} s ({r['train_s'] / rows[0]['train_s']:.2f}x baseline)  heaviest path test "
                   f"{r['heaviest_path_test_top1']:.2f}%  one-shot: heaviest {r['heaviest_path_oneshot']:.2f}%, random mean "
-                  f"{r['random_mean']:.2f}% (first 50: {r['random_mean_first50']:.2f}%)")
+                  f"{r['random_mean']:.2f}% ± {r['random_std']:.2f} (first 50: {r['random_mean_first50']:.2f}%)")
 
 
 if __name__ == '__main__': main()

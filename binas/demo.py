@@ -24,9 +24,9 @@ from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'latency', 'image_sets', 'contributions',
-           'samples', 'predictors', 'search', 'measure', 'export_onnx', 'finetune_all', 'md_table', 'verdicts',
-           'budget_table', 'summary_table', 'report', 'run_demo']
+__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1', 'latency',
+           'image_sets', 'contributions', 'samples', 'predictors', 'search', 'measure', 'export_onnx', 'finetune_all',
+           'md_table', 'verdicts', 'budget_table', 'summary_table', 'report', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -140,11 +140,14 @@ def supernet(run:Run)->dict:
     d = run.path('supernet')
     train_supernet(run.splits, _train_cfg(run, run.cfg.supernet_epochs, run.cfg.supernet_lr, batch_size=run.cfg.supernet_batch), run.path('heaviest', 'last.pth.tar'),
                    run.cfg.groups, out_dir=d, resume=_resume(d))
+    return {'heaviest_path_test_top1': heaviest_path_top1(load_supernet(d / 'last.pth.tar'), run), 'checkpoint': str(d / 'last.pth.tar')}
+
+def heaviest_path_top1(net, run:Run)->float:
+    "Test top-1 of a super-network's heaviest path, its batch-norm statistics re-estimated on 8 search-split batches."
     from binas.supernet import recalibrate_bn
-    net = load_supernet(d / 'last.pth.tar')
     sub = net.extract(net.heaviest)
     recalibrate_bn(sub, itertools.islice(make_loader(run.splits.search, 256, False), 8))
-    return {'heaviest_path_test_top1': _test_top1(sub, run), 'checkpoint': str(d / 'last.pth.tar')}
+    return _test_top1(sub, run)
 
 # %% ../nbs/10_demo.ipynb #ceb63d55
 @stage
