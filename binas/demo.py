@@ -42,10 +42,9 @@ class DemoConfig:
     heaviest_epochs: int = 4           # stage 1 (SGD, one-cycle schedule)
     heaviest_lr: float = 0.2
     heaviest_clip: float = 2.0         # gradient-norm clip of stage 1 (without it this schedule can spike: 86.1% vs 91.2% test top-1)
-    supernet_epochs: int = 1           # stage 2 (SGD, cosine from the peak: w_h is already trained)
+    supernet_epochs: int = 2           # stage 2 (SGD, cosine from the peak: w_h is already trained)
     supernet_lr: float = 0.02
-    supernet_batch: int = 64           # stage 2 batch, split over `groups` paths (2 epochs at 128 and lr 0.04: see "How long to train
-                                       # the super-network" below)
+    supernet_batch: int = 128          # stage 2 batch, split over `groups` paths (see "How long to train the super-network" below)
     groups: int = 4                    # sub-networks per batch (multipath)
     lut_target: str = 'onnx'           # latency table: onnx | cpu
     lut_batch: int = 32                # batch 32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead
@@ -57,7 +56,8 @@ class DemoConfig:
     test_samples: int = 100            # of which held out to test predictors
     sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
-    plane_images: int = 3000           # search-split images per one-shot evaluation of the plane's networks (less noise)
+    plane_images: int = 0              # search-split images per one-shot evaluation of the plane's networks (0: every image not
+                                       # used for fitting or selection, 7976 by default: these comparisons decide the verdicts)
     budgets: int = 4                   # latency budgets searched
     search_with: str = 'validated'     # validated: the best of both forms' top frontier points on the selection images |
                                        # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
@@ -74,7 +74,7 @@ class DemoConfig:
     @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
-        return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
+        return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, supernet_batch=64, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
                             test_samples=16, sample_images=128, plane_random=6, plane_images=128, budgets=2, finetune_images=256,
                             candidates=3, select_images=128), **kw})
 
@@ -172,10 +172,11 @@ def image_sets(run:Run)->dict[str, tuple[int, int]]:
     "(skip, count) in the search split's seeded image order of three disjoint sets: fit (contributions and samples), select, report."
     c, n = run.cfg, len(run.splits.search)
     fit = max(c.contrib_images, c.sample_images)
-    if n - c.plane_images < fit + c.select_images:
-        raise ValueError(f'the search split has {n} images: too few for {fit} fitting, {c.select_images} selection and {c.plane_images} '
-                         'reporting images kept apart; use fewer, or a larger search split (train_percent)')
-    return {'fit': (0, fit), 'select': (fit, c.select_images), 'report': (n - c.plane_images, c.plane_images)}
+    report = c.plane_images or n - fit - c.select_images
+    if report < 1 or n - report < fit + c.select_images:
+        raise ValueError(f'the search split has {n} images: too few for {fit} fitting, {c.select_images} selection and '
+                         f'{c.plane_images or "some"} reporting images kept apart; use fewer, or a larger search split (train_percent)')
+    return {'fit': (0, fit), 'select': (fit, c.select_images), 'report': (n - report, report)}
 
 def _images(run:Run, which:str)->tuple[torch.Tensor, torch.Tensor]:
     from binas.estimator import eval_images
@@ -344,7 +345,7 @@ def measure(run:Run)->dict:
     atomic_write(run.path('measured.csv'), m.to_csv(index=False))
     raw = (m.predicted_ms - m.measured_ms).abs() / m.measured_ms * 100
     err = (m.predicted_ms - m.measured_ms_table_speed).abs() / m.measured_ms_table_speed * 100
-    return {'speed_factor': float(m.speed.median()), 'speed_range': [float(m.speed.min()), float(m.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
+    return {'report_images': n_img, 'speed_factor': float(m.speed.median()), 'speed_range': [float(m.speed.min()), float(m.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
             **{k: float(v) for k, v in ranking_metrics(m.predicted_ms, m.measured_ms_table_speed).items() if k == 'kendall_tau'}}
 
 # %% ../nbs/10_demo.ipynb #baa52588
@@ -444,7 +445,7 @@ def _search_line(st:dict, c:dict)->str:
     how = (f"the exact optimum of the estimator and of the fitted bilinear form within each budget and the next {c['candidates'] - 1} "
            f"frontier points below each, the best of them by one-shot accuracy on {c['select_images']} selection images"
            if st['search'].get('predictor') == 'validated' else f"the exact optimum of the {st['search'].get('predictor', 'estimator')} accuracy form")
-    return (f"{how}; one-shot accuracies of the measured networks on {c.get('plane_images', c.get('sample_images'))} other search-split "
+    return (f"{how}; one-shot accuracies of the measured networks on {st['measure'].get('report_images') or c.get('plane_images')} other search-split "
             "images, used for nothing else")
 
 def summary_table(folder:str|Path)->str:
@@ -567,12 +568,14 @@ def _binas_demo(
     budgets:int=None, # override: latency budgets searched
     candidates:int=None, # override: frontier points per form and budget (validated search)
     select_images:int=None, # override: images that rank the candidates (validated search)
+    plane_images:int=None, # override: images that report the plane's one-shot accuracies (0: all not used for fitting or selection)
     only:Param('stop after this stage', str, choices=['heaviest', 'supernet', 'latency', 'contributions', 'samples', 'predictors',
                                                       'search', 'measure', 'finetune_all', 'report'])=None,
 ):
     "Run BINAS end to end on Fashion-MNIST on this CPU and write a report (outputs/demo/<run>/report.md and .html)."
     over = {k: v for k, v in dict(heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, supernet_lr=supernet_lr,
-                                    supernet_batch=supernet_batch, samples=samples, budgets=budgets, candidates=candidates, select_images=select_images).items()
+                                    supernet_batch=supernet_batch, samples=samples, budgets=budgets, candidates=candidates, select_images=select_images,
+                                    plane_images=plane_images).items()
             if v is not None}
     cfg = (DemoConfig.quick if quick else DemoConfig)(data=data, seed=seed, **over)
     t0 = time.time()
