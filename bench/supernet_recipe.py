@@ -41,7 +41,7 @@ def evaluate(run:Run, ck:Path, samples:int)->dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--run', default='outputs/demo/run', help='a demo run folder whose heaviest stage is done')
-    p.add_argument('--recipes', nargs='+', default=['64/1/0.02', '64/2/0.02', '128/2/0.02', '128/2/0.04'], help='batch/epochs/lr; the first is the baseline')
+    p.add_argument('--recipes', nargs='+', default=['128/2/0.02', '64/1/0.02', '64/2/0.02', '128/2/0.03', '128/2/0.04'], help='batch/epochs/lr; the first is the baseline')
     p.add_argument('--samples', type=int, default=300, help='random sub-networks per recipe')
     p.add_argument('--speed', action='store_true', help='only time stage-2 training per batch size')
     p.add_argument('--images', type=int, default=6400, help='--speed: training images per timing')

@@ -17,7 +17,7 @@ import torch
 
 # %% auto #0
 __all__ = ['FileFormatError', 'atomic_write', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint', 'ResultStore',
-           'DistEnv', 'dist_env', 'shard', 'init_distributed', 'barrier', 'seed_everything', 'command']
+           'DistEnv', 'dist_env', 'shard', 'init_distributed', 'barrier', 'seed_everything', 'torch_threads', 'command']
 
 # %% ../nbs/00a_core.ipynb #9ed081fd
 class FileFormatError(ValueError):
@@ -182,6 +182,16 @@ def barrier():
 def seed_everything(seed:int):
     "Seed Python, NumPy and torch."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+
+from contextlib import contextmanager
+
+@contextmanager
+def torch_threads(n:int):
+    "Run a block with `n` torch CPU threads, then give the process back the number it had."
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
 
 # %% ../nbs/00a_core.ipynb #9758d1e0
 import functools, re as _re, sys

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from .bilinear import BilinearForm, table_form
-from .core import FileFormatError, ResultStore, command, load_json, save_json
+from .core import FileFormatError, ResultStore, command, load_json, save_json, torch_threads
 from .report import ranking_metrics, save_fig, scatter
 from .space import Arch, SearchSpace, build_model, get_space, named_archs, sample_archs
 from fastcore.basics import patch
@@ -71,8 +71,7 @@ def make_runner(model:nn.Module, # the network or block (put in eval mode)
     if target == 'onnx':
         sess, feed = ort_session(onnx_bytes(model, x), threads), {'input': x.numpy()}
         return lambda: sess.run(None, feed)
-    if target == 'cpu':
-        torch.set_num_threads(threads)
+    if target == 'cpu':   # torch's threads are set by the caller that times it (`measure_module`, `measure_many`: `torch_threads`)
         def run():
             with torch.inference_mode(): model(x)
         return run
@@ -121,7 +120,8 @@ def cache_scrubber(mb:float)->Callable[[], None]|None:
 def measure_module(model:nn.Module, x:torch.Tensor, target:str='onnx', repeats:int=30, threads:int=1, warmup:int=5,
                    scrub_mb:float=0)->dict:
     "Latency of one module on one input: `time_runner(make_runner(...))` with the `default_clock`, optionally cache-scrubbed."
-    return time_runner(make_runner(model, x, target, threads), repeats, warmup, target, default_clock(target, threads), cache_scrubber(scrub_mb))
+    with torch_threads(threads):
+        return time_runner(make_runner(model, x, target, threads), repeats, warmup, target, default_clock(target, threads), cache_scrubber(scrub_mb))
 
 # %% ../nbs/04_latency.ipynb #46a95771
 def example_input(space:SearchSpace, batch_size:int=1)->torch.Tensor:
@@ -280,8 +280,11 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
     if batch_size < 1 or threads < 1 or repeats < 1: raise ValueError('batch size, threads and repeats must be at least 1')
     if calibration < 0: raise ValueError(f'calibration must be 0 (none) or a number of networks, got {calibration}')
     if target == 'gpu' and not torch.cuda.is_available(): raise ValueError("target 'gpu': no CUDA device is available")
+    with torch_threads(threads):
+        return _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed)
+
+def _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed):
     t_start = time.perf_counter()
-    torch.set_num_threads(threads)
     meta = device_meta(target, batch_size, threads, space)
     settings = {'format': FORMAT, 'space': space.to_dict(), 'method': method, 'repeats': repeats, 'warmup': warmup, 'scrub_mb': scrub_mb,
                 **{k: meta[k] for k in ('target', 'batch_size', 'threads', 'clock', 'torch', 'onnxruntime') if k in meta}}
@@ -414,10 +417,11 @@ def measure_many(archs:Sequence[Arch], # networks of one space
     runners = [make_runner(build_model(a), x, target, threads) for a in tqdm(archs, desc='build', disable=not progress)]
     per = max(1, repeats // rounds)
     ts = [[] for _ in archs]
-    for r in range(rounds):
-        for i, run in enumerate(runners):
-            res = time_runner(run, per, warmup if r == 0 else 1, target, default_clock(target, threads))
-            ts[i].append(res['median_ms'])
+    with torch_threads(threads):
+        for r in range(rounds):
+            for i, run in enumerate(runners):
+                res = time_runner(run, per, warmup if r == 0 else 1, target, default_clock(target, threads))
+                ts[i].append(res['median_ms'])
     return np.array([float(np.median(t)) for t in ts])
 
 def reference_networks(table:LatencyTable, # a calibrated table (its `measurements` hold the calibration networks' `e2e/` records)

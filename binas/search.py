@@ -937,7 +937,7 @@ def load_accuracy_lut(path:str|Path, space:SearchSpace)->tuple[list[Arch], np.nd
 
 # %% ../nbs/07_search.ipynb #83df5f81
 def load_latency_form(path:str|Path, space:SearchSpace|None=None)->BilinearForm:
-    "A latency form from a bilinear-form JSON (`save_form(..., kind='latency')`) or, once `binas.latency` exists, a latency table."
+    "A latency form from a bilinear-form JSON (`save_form(..., kind='latency')`) or a latency table of `binas.latency`."
     d = load_json(path, 'latency file')
     if isinstance(d, dict) and d.get('format') == 'binas.bilinear/1': return load_form(path, 'latency', space)[0]
     try: from binas.latency import load_latency_table
@@ -952,7 +952,7 @@ def _default_latency(space:SearchSpace|None, say:Callable)->BilinearForm:
 def run_search(predictor_type:str, predictor_ckpt_filename:str, nas_optimizer:str='exact', inference_time_limit:float|None=None,
                lut_filename:str|None=None, test_accuracy_lut_filename:str|None=None, pareto:bool=False, output:str='outputs/search',
                second_lut_filename:str|None=None, second_time_limit:float|None=None, params_limit:float|None=None,
-               macs_limit:float|None=None, seed:int=0, say:Callable=print)->SearchResult|Frontier:
+               macs_limit:float|None=None, seed:int=0, latency_margin:float=0., say:Callable=print)->SearchResult|Frontier:
     "What `binas_search` does, as a function (see its flags)."
     if nas_optimizer not in ('exact', 'iqcp', 'bcfw', 'evo'): raise ValueError(f"--nas_optimizer must be one of exact, iqcp, bcfw, evo; got {nas_optimizer!r}")
     if predictor_type not in PREDICTOR_TYPES: raise ValueError(f'--predictor_type must be one of {", ".join(PREDICTOR_TYPES)}; got {predictor_type!r}')
@@ -962,11 +962,13 @@ def run_search(predictor_type:str, predictor_ckpt_filename:str, nas_optimizer:st
     for name, v in (('--inference_time_limit', inference_time_limit), ('--second_time_limit', second_time_limit),
                     ('--params_limit', params_limit), ('--macs_limit', macs_limit)):
         if v is not None and not (np.isfinite(v) and v > 0): raise ValueError(f'{name} must be a positive number, got {v}')
+    if not (np.isfinite(latency_margin) and 0 <= latency_margin < 100): raise ValueError(f'--latency_margin is a percentage in [0, 100), got {latency_margin}')
+    keep = 1 - latency_margin / 100    # the share of each latency budget searched under
     predictor = load_predictor(predictor_type, predictor_ckpt_filename)
     space = getattr(predictor, 'space', None)
     latency = load_latency_form(lut_filename, space) if lut_filename else _default_latency(space, say)
     extra = []
-    if second_lut_filename: extra.append(Constraint(load_latency_form(second_lut_filename, latency.space), second_time_limit, 'latency2'))
+    if second_lut_filename: extra.append(Constraint(load_latency_form(second_lut_filename, latency.space), second_time_limit * keep, 'latency2'))
     if params_limit is not None: extra.append(Constraint(resource_form(latency.space, 'params'), params_limit, 'params'))
     if macs_limit is not None: extra.append(Constraint(resource_form(latency.space, 'macs'), macs_limit, 'macs'))
     out = Path(output)
@@ -978,11 +980,12 @@ def run_search(predictor_type:str, predictor_ckpt_filename:str, nas_optimizer:st
     result = None
     if inference_time_limit is not None:
         kw = {'seed': seed} if nas_optimizer == 'evo' else {}
-        result = search(predictor, latency, inference_time_limit, nas_optimizer, constraints=extra, **kw)
+        result = search(predictor, latency, inference_time_limit * keep, nas_optimizer, constraints=extra, **kw)
         result.save(out / 'search_result.json')
         say(f'architecture: {result.arch}')
         say(f'predicted accuracy: {result.accuracy:.4f}')
-        say(f'predicted latency: {result.latency:.4f} (T = {inference_time_limit:g})')
+        say(f'predicted latency: {result.latency:.4f} (T = {inference_time_limit:g}' +
+            (f', searched under {inference_time_limit * keep:.6g} with a {latency_margin:g}% margin)' if latency_margin else ')'))
         for k, v in result.resources.items():
             if k != 'latency': say(f'{k}: {v:.6g} (limit {result.limits[k]:.6g})')
         say(f'solver: {nas_optimizer}, {result.seconds * 1e3:.1f} ms; saved {out / "search_result.json"}')
@@ -1012,9 +1015,10 @@ def _binas_search(predictor_type:str='estimator', # the predictor kind: estimato
                  params_limit:float=None, # maximum parameter count
                  macs_limit:float=None, # maximum multiply–accumulates ("FLOPs")
                  seed:int=0, # seed of the evolution solver
+                 latency_margin:float=0, # % of every latency budget held back for the formula's error (3: search under 97% of it)
                 ):
     "Search the architecture with the best predicted accuracy under latency (and other) budgets."
     return run_search(predictor_type, predictor_ckpt_filename, nas_optimizer, inference_time_limit, lut_filename, test_accuracy_lut_filename,
-                      pareto, output, second_lut_filename, second_time_limit, params_limit, macs_limit, seed)
+                      pareto, output, second_lut_filename, second_time_limit, params_limit, macs_limit, seed, latency_margin)
 
 binas_search = command(_binas_search)

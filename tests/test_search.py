@@ -286,7 +286,7 @@ def test_cli_help_lists_every_flag():
     assert out.returncode == 0
     for flag in ('--predictor_type', '--predictor_ckpt_filename', '--nas_optimizer', '--inference_time_limit', '--lut_filename',
                  '--test_accuracy_lut_filename', '--pareto', '--output', '--second_lut_filename', '--second_time_limit',
-                 '--params_limit', '--macs_limit', '--seed'):
+                 '--params_limit', '--macs_limit', '--seed', '--latency_margin'):
         assert flag in out.stdout, flag
 
 
@@ -312,6 +312,16 @@ def test_cli_several_constraints(files, tmp_path):
     assert r['resources']['params'] <= 5e6 and r['resources']['latency2'] <= 25 and r['resources']['latency'] <= 60
 
 
+def test_cli_latency_margin_searches_under_the_reduced_budget(files, tmp_path):
+    d, lat, acc = files
+    out = cli('--predictor_ckpt_filename', d / 'est.json', '--lut_filename', d / 'lat.json', '--inference_time_limit', 60,
+              '--second_lut_filename', d / 'lat2.json', '--second_time_limit', 25, '--latency_margin', 4, '--output', tmp_path)
+    assert out.returncode == 0, out.stderr
+    r = json.loads((tmp_path / 'search_result.json').read_text())
+    assert r['resources']['latency'] <= 60 * 0.96 and r['resources']['latency2'] <= 25 * 0.96
+    assert 'T = 60, searched under 57.6 with a 4% margin' in out.stdout
+
+
 def test_cli_without_latency_says_synthetic(files, tmp_path):
     d, _, _ = files
     out = cli('--predictor_ckpt_filename', d / 'est.json', '--inference_time_limit', 50, '--output', tmp_path, '--nas_optimizer', 'evo')
@@ -329,6 +339,7 @@ ERRORS = [
     (['--lut_filename', 'missing.json', '--inference_time_limit', 40], "'missing.json' does not exist"),
     (['--params_limit', 1e5, '--inference_time_limit', 80], 'smallest achievable params'),
     (['--second_time_limit', 30, '--inference_time_limit', 40], 'go together'),
+    (['--latency_margin', -2, '--inference_time_limit', 40], 'percentage in [0, 100)'),
 ]
 
 def _error_args(d, tmp_path, args):
