@@ -70,6 +70,7 @@ class DemoConfig:
     def __post_init__(self):
         if self.search_with not in ('validated', 'auto', 'estimator', 'bilinear'):
             raise ValueError(f'search_with={self.search_with!r}: choose validated, auto, estimator or bilinear')
+        if self.plane_images < 0: raise ValueError(f'plane_images={self.plane_images}: a number of images, or 0 for all the spare ones')
 
     @classmethod
     def quick(cls, **kw)->DemoConfig:

@@ -284,6 +284,7 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
         return _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed)
 
 def _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed):
+    "The work of `measure_lut`, its arguments checked and torch on `threads` threads."
     t_start = time.perf_counter()
     meta = device_meta(target, batch_size, threads, space)
     settings = {'format': FORMAT, 'space': space.to_dict(), 'method': method, 'repeats': repeats, 'warmup': warmup, 'scrub_mb': scrub_mb,
