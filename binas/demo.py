@@ -454,7 +454,7 @@ def summary_table(folder:str|Path)->str:
     st, m, found, ft = _load(folder)
     sc = [k for k in ft if k.startswith('scratch@')][0]
     secs = sum(v['seconds'] for v in st.values() if isinstance(v, dict) and 'seconds' in v)
-    lines = [f"- total time {secs / 60:.1f} min on this machine (" + ', '.join(f'{k} {v["seconds"]:.0f} s' for k, v in st.items()) + ')',
+    lines = [f"- the stages took {secs / 60:.1f} min on this machine, set-up not included (" + ', '.join(f'{k} {v["seconds"]:.0f} s' for k, v in st.items()) + ')',
              f"- heaviest network (w_h): {st['heaviest']['test_top1']:.2f}% test top-1; super-network heaviest path "
              f"{st['supernet']['heaviest_path_test_top1']:.2f}%; random sub-networks one-shot (search split) mean "
              f"{st['samples']['accuracy_mean']:.2f}% ± {st['samples']['accuracy_std']:.2f}"
