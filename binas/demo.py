@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import FileFormatError, atomic_write, command, load_json, save_json, seed_everything, torch_threads
+from .core import FileFormatError, atomic_write, command, load_json, save_json, seed_everything
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
@@ -550,8 +550,7 @@ def run_demo(out:str|Path='outputs/demo/run', # the run folder (re-running it re
     for name, f in STAGES.items():
         if run.done(name): print(f'[{name}] done earlier ({run.state[name]["seconds"]:.0f} s): skipped'); continue
         t0 = time.time(); print(f'[{name}] {f.__doc__}', flush=True)
-        with torch_threads(torch.get_num_threads()): res = f(run)   # a stage that changes torch's threads does not change the next one's
-        run.finish(name, res, time.time() - t0)
+        run.finish(name, f(run), time.time() - t0)
         print(f'[{name}] finished in {time.time() - t0:.0f} s', flush=True)
         if name == only: break
     return run

@@ -280,11 +280,6 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
     if batch_size < 1 or threads < 1 or repeats < 1: raise ValueError('batch size, threads and repeats must be at least 1')
     if calibration < 0: raise ValueError(f'calibration must be 0 (none) or a number of networks, got {calibration}')
     if target == 'gpu' and not torch.cuda.is_available(): raise ValueError("target 'gpu': no CUDA device is available")
-    with torch_threads(threads):
-        return _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed)
-
-def _measure_lut(space, target, batch_size, repeats, threads, path, method, warmup, progress, scrub_mb, calibration, calibration_seed):
-    "The work of `measure_lut`, its arguments checked and torch on `threads` threads."
     t_start = time.perf_counter()
     meta = device_meta(target, batch_size, threads, space)
     settings = {'format': FORMAT, 'space': space.to_dict(), 'method': method, 'repeats': repeats, 'warmup': warmup, 'scrub_mb': scrub_mb,
@@ -504,7 +499,6 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
                           space:Param("search space the table must cover: 'imagenet', 'demo' or a JSON file (default: the table's)", str)=None):
     "End-to-end measured vs predicted latency of a table: MAPE, max error, Kendall-τ, a CSV and a figure."
     lt = load_latency_table(lut_filename, get_space(space) if space else None)
-    if lt.meta.get('threads'): torch.set_num_threads(int(lt.meta['threads']))
     df, m = latency_report(lt, n=n, seed=seed, repeats=repeats, rounds=rounds, references=references)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / 'latency_report.csv', index=False)

@@ -303,23 +303,17 @@ def test_cli_search_prints_saves_and_plots(files, tmp_path):
     assert len(rows) > 100 and (tmp_path / 'frontier.png').stat().st_size > 10_000
 
 
-def test_cli_several_constraints(files, tmp_path):
+@pytest.mark.parametrize('margin', [0, 4])
+def test_cli_several_constraints(files, tmp_path, margin):
+    "Every budget holds; --latency_margin P searches under (100 - P)% of both latency budgets and says so."
     d, lat, acc = files
     out = cli('--predictor_ckpt_filename', d / 'est.json', '--lut_filename', d / 'lat.json', '--inference_time_limit', 60,
-              '--second_lut_filename', d / 'lat2.json', '--second_time_limit', 25, '--params_limit', 5e6, '--output', tmp_path)
+              '--second_lut_filename', d / 'lat2.json', '--second_time_limit', 25, '--params_limit', 5e6, '--latency_margin', margin,
+              '--output', tmp_path)
     assert out.returncode == 0, out.stderr
-    r = json.loads((tmp_path / 'search_result.json').read_text())
-    assert r['resources']['params'] <= 5e6 and r['resources']['latency2'] <= 25 and r['resources']['latency'] <= 60
-
-
-def test_cli_latency_margin_searches_under_the_reduced_budget(files, tmp_path):
-    d, lat, acc = files
-    out = cli('--predictor_ckpt_filename', d / 'est.json', '--lut_filename', d / 'lat.json', '--inference_time_limit', 60,
-              '--second_lut_filename', d / 'lat2.json', '--second_time_limit', 25, '--latency_margin', 4, '--output', tmp_path)
-    assert out.returncode == 0, out.stderr
-    r = json.loads((tmp_path / 'search_result.json').read_text())
-    assert r['resources']['latency'] <= 60 * 0.96 and r['resources']['latency2'] <= 25 * 0.96
-    assert 'T = 60, searched under 57.6 with a 4% margin' in out.stdout
+    r, keep = json.loads((tmp_path / 'search_result.json').read_text()), 1 - margin / 100
+    assert r['resources']['params'] <= 5e6 and r['resources']['latency2'] <= 25 * keep and r['resources']['latency'] <= 60 * keep
+    assert ('T = 60, searched under 57.6 with a 4% margin' in out.stdout) == bool(margin)
 
 
 def test_cli_without_latency_says_synthetic(files, tmp_path):
