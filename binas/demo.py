@@ -25,8 +25,9 @@ from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
 __all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1', 'latency',
-           'image_sets', 'contributions', 'samples', 'predictors', 'search', 'measure', 'export_onnx', 'finetune_all',
-           'md_table', 'verdicts', 'budget_table', 'summary_table', 'report', 'run_demo']
+           'image_sets', 'contributions', 'samples', 'predictors', 'search', 'measure', 'oneshot_record',
+           'reference_metrics', 'export_onnx', 'finetune_all', 'md_table', 'verdicts', 'budget_table', 'summary_table',
+           'report', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -52,8 +53,10 @@ class DemoConfig:
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
     threads: int = 1                   # threads of latency measurements
     contrib_images: int = 1024         # search-split images per contribution measurement (16 path draws × 64 images)
+    estimator_score: str = 'logp'      # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
+    estimator_shrink: bool = False     # empirical-Bayes shrinkage of the estimator's terms by their standard errors
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
-    test_samples: int = 100            # of which held out to test predictors
+    test_samples: int = 100            # of which held out to test predictors; also the reference set measured on the reporting images
     sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
     plane_images: int = 0              # search-split images per one-shot evaluation of the plane's networks (0: every image not
@@ -70,6 +73,7 @@ class DemoConfig:
     def __post_init__(self):
         if self.search_with not in ('validated', 'auto', 'estimator', 'bilinear'):
             raise ValueError(f'search_with={self.search_with!r}: choose validated, auto, estimator or bilinear')
+        if self.plane_random > self.test_samples: raise ValueError(f'plane_random={self.plane_random} must not exceed test_samples={self.test_samples}')
         if self.plane_images < 0: raise ValueError(f'plane_images={self.plane_images}: a number of images, or 0 for all the spare ones')
 
     @classmethod
@@ -187,13 +191,12 @@ def _images(run:Run, which:str)->tuple[torch.Tensor, torch.Tensor]:
 @stage
 def contributions(run:Run)->dict:
     "Stage 4: the accuracy estimator from 256 contribution measurements on the search split."
-    from binas.estimator import measure_contributions, estimator_form
-    net = _oneshot_net(run)
-    contribs = measure_contributions(net, run.splits.search, run.space, num_iter=max(1, run.cfg.contrib_images // 64), batch_size=64,
-                                     seed=run.cfg.seed, path=run.path('contributions.jsonl'))
-    form = estimator_form(contribs, run.space)
-    save_form(form, run.path('estimator.json'), 'estimator', {'images': run.cfg.contrib_images})
-    return {'a0': form.const}
+    from binas.estimator import measure_contributions, save_estimator
+    c, net = run.cfg, _oneshot_net(run)
+    contribs = measure_contributions(net, run.splits.search, run.space, num_iter=max(1, c.contrib_images // 64), batch_size=64,
+                                     seed=c.seed, path=run.path('contributions.jsonl'))
+    form = save_estimator(contribs, run.path('estimator.json'), c.estimator_score, c.estimator_shrink, meta={'images': c.contrib_images})
+    return {'a0': form.const, 'score': c.estimator_score, 'shrink': c.estimator_shrink}
 
 @stage
 def samples(run:Run)->dict:
@@ -301,7 +304,7 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
     from binas.latency import time_with_anchors
-    from binas.estimator import oneshot_accuracy
+    from binas.estimator import oneshot_scores
     c, sp = run.cfg, run.space
     lat = _latency_form(run)
     archs, acc, df = _samples(run)
@@ -316,11 +319,13 @@ def measure(run:Run)->dict:
     rows += [{'group': 'heaviest', 'name': 'heaviest', 'budget_ms': np.nan, 'arch': str(Arch.heaviest(sp))}]
     rows += [{'group': 'named', 'name': k, 'budget_ms': np.nan, 'arch': str(a)} for k, a in named_archs(sp).items()]
     rows += [{'group': 'random', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random)]
+    # the rest of the held-out samples: one-shot accuracy only, so the reference has `test_samples` random sub-networks
+    rows += [{'group': 'reference', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random, c.test_samples)]
     m = pd.DataFrame(rows)
     from binas.core import ResultStore
     skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
     rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip,
-                                                  'anchored': True})
+                                                  'anchored': True, 'record': 2})
     uniq = list(dict.fromkeys(m.arch))
     from fastprogress.fastprogress import progress_bar
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
@@ -328,7 +333,8 @@ def measure(run:Run)->dict:
     # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
     # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did)
     anchors, anchors_ms = _anchors(run)
-    todo = [s_ for s_ in uniq if f'lat/{s_}' not in rs]
+    timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
+    todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 6)):
         part = todo[i:i + 6]
         t, _, speed = time_with_anchors([Arch.from_string(x, sp) for x in part], anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
@@ -337,17 +343,49 @@ def measure(run:Run)->dict:
     todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
     for i in progress_bar(range(0, len(todo), 8)):
         part = todo[i:i + 8]
-        for s_, v in zip(part, oneshot_accuracy(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', float(v))
-    m['predicted_ms'] = lat.predict([Arch.from_string(s_, sp) for s_ in m.arch])
-    m['measured_ms'] = [rs[f'lat/{s_}']['ms'] for s_ in m.arch]
-    m['oneshot'] = [rs[f'acc/{s_}'] for s_ in m.arch]
-    m['speed'] = [rs[f'lat/{s_}']['speed'] for s_ in m.arch]
-    m['measured_ms_table_speed'] = m.measured_ms / m.speed    # what the machine would have measured at the table's speed
+        for s_, v in zip(part, oneshot_scores(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', oneshot_record(v))
+    m = _with_measurements(run, m, rs)
     atomic_write(run.path('measured.csv'), m.to_csv(index=False))
-    raw = (m.predicted_ms - m.measured_ms).abs() / m.measured_ms * 100
-    err = (m.predicted_ms - m.measured_ms_table_speed).abs() / m.measured_ms_table_speed * 100
-    return {'report_images': n_img, 'speed_factor': float(m.speed.median()), 'speed_range': [float(m.speed.min()), float(m.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
-            **{k: float(v) for k, v in ranking_metrics(m.predicted_ms, m.measured_ms_table_speed).items() if k == 'kendall_tau'}}
+    t = m.dropna(subset=['measured_ms'])
+    raw = (t.predicted_ms - t.measured_ms).abs() / t.measured_ms * 100
+    err = (t.predicted_ms - t.measured_ms_table_speed).abs() / t.measured_ms_table_speed * 100
+    return {'report_images': n_img, 'speed_factor': float(t.speed.median()), 'speed_range': [float(t.speed.min()), float(t.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
+            **{k: float(v) for k, v in ranking_metrics(t.predicted_ms, t.measured_ms_table_speed).items() if k == 'kendall_tau'},
+            'reference': reference_metrics(run, m)}
+
+def oneshot_record(v:np.ndarray)->dict:
+    "What the measure stage keeps of one network's per-image outcomes: `outcome_summary` and top-1 on each half of the images."
+    from binas.estimator import outcome_summary
+    return {**outcome_summary(v), 'half_a': 100. * float(v[0::2, 0].mean()), 'half_b': 100. * float(v[1::2, 0].mean())}
+
+def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
+    "The measured networks' table: predicted and measured latency, one-shot accuracy (± se, per half), the estimator's prediction ± se."
+    from binas.estimator import estimator_bootstrap, predict_se
+    sp, a = run.space, [Arch.from_string(s_, run.space) for s_ in m.arch]
+    lat = lambda s_, k: rs[f'lat/{s_}'][k] if f'lat/{s_}' in rs else np.nan
+    m['predicted_ms'] = _latency_form(run).predict(a)
+    m['measured_ms'], m['speed'] = [lat(s_, 'ms') for s_ in m.arch], [lat(s_, 'speed') for s_ in m.arch]
+    m['measured_ms_table_speed'] = m.measured_ms / m.speed    # what the machine would have measured at the table's speed
+    for col, key in (('oneshot', 'accuracy'), ('oneshot_se', 'accuracy_se'), ('oneshot_a', 'half_a'), ('oneshot_b', 'half_b'), ('logp', 'logp')):
+        m[col] = [rs[f'acc/{s_}'][key] for s_ in m.arch]
+    est = load_form(run.path('estimator.json'), 'estimator')[0]
+    m['estimator'], m['estimator_se'] = est.predict(a), predict_se(estimator_bootstrap(run.path('estimator.json')), a)
+    return m
+
+def reference_metrics(run:Run, m:pd.DataFrame)->dict:
+    "Ranking of the held-out random sub-networks by each predictor against their one-shot accuracy on the reporting images, and that reference's own test-retest τ (one half of the images against the other)."
+    from binas.predictors import load_predictor, predict
+    ref = m[m.group.isin(['random', 'reference'])]
+    a = [Arch.from_string(s_, run.space) for s_ in ref.arch]
+    out = {'n': len(ref), 'test_retest_kendall': float(ranking_metrics(ref.oneshot_a, ref.oneshot_b)['kendall_tau'])}
+    preds = {'estimator': ref.estimator.to_numpy()}
+    for kind in ('bilinear', 'quadratic', 'mlp'):
+        f = run.path(f'predictor_{kind}.json')
+        if f.exists(): preds[kind] = predict(load_predictor(f, run.space), a)
+    for k, p in preds.items():
+        r = ranking_metrics(p, ref.oneshot)
+        out[k] = {'kendall': r['kendall_tau'], 'spearman': r['spearman'], 'pearson': r['pearson']}
+    return out
 
 # %% ../nbs/10_demo.ipynb #baa52588
 def export_onnx(model:torch.nn.Module, # a network in eval mode
@@ -418,12 +456,15 @@ def verdicts(folder:str|Path)->dict:
     meets_max = [bool(o <= st['measure']['max_error_pct']) for o in over]
     dom = lambda g: [bool((rnd[rnd.measured_ms_table_speed <= r.measured_ms_table_speed].oneshot <= r.oneshot + 1e-9).all()) for r in g.itertuples()]
     dominated, plain = dom(s), dom(m[m.group == 'BINAS exact'])
+    ex = m[m.group == 'BINAS exact']
+    within = [bool(abs(r.estimator - r.oneshot) <= 2 * np.hypot(r.estimator_se, r.oneshot_se)) for r in ex.itertuples()] if 'estimator_se' in m else []
     ahead = [bool(ft[f'searched@{b:.3f}']['test_top1'] > ft[f'random@{b:.3f}']['test_top1']) for b in s.budget_ms]
     sc = [k for k in ft if k.startswith('scratch@')][0]
     return {"measured latency over budget, % (at the table's machine speed)": over,
             'budget met within the formula MAPE of this run': meets, 'budget met within the formula max error of this run': meets_max,
             'one-shot accuracy ≥ every random sub-network of the same or lower measured latency': dominated,
             "the same for plain BINAS (the estimator's exact optimum, not validated)": plain,
+            "plain BINAS: the estimator's prediction within 2 standard errors of the one-shot accuracy": within,
             'fine-tuned ahead of the matched random network': ahead,
             'super-network init + KD beats training from scratch (same budget)': bool(ft[sc.replace('scratch', 'searched')]['test_top1'] > ft[sc]['test_top1'])}
 
@@ -434,9 +475,11 @@ def budget_table(folder:str|Path)->pd.DataFrame:
     for r in found.itertuples():
         s, rr = m[m.name == f'searched@{r.budget_ms:.3f}'].iloc[0], m[m.name == f'random@{r.budget_ms:.3f}'].iloc[0]
         ex = m[m.name == f'exact@{r.budget_ms:.3f}']
+        exr = ex.iloc[0] if len(ex) else None
+        pm = lambda k: f"{exr[k]:.2f} ± {exr[k + '_se']:.2f}" if exr is not None and k + '_se' in exr else ''    # value ± standard error
         rows.append({'budget ms': r.budget_ms, 'predicted ms': r.predicted_ms, 'measured ms': s.measured_ms_table_speed, 'form': r.predictor,
                      'predicted acc': r.predicted_accuracy, 'selection acc': getattr(r, 'selection_accuracy', np.nan), 'one-shot acc': s.oneshot,
-                     'fine-tuned acc': ft[s['name']]['test_top1'], 'BINAS exact: one-shot': ex.oneshot.iloc[0] if len(ex) else np.nan,
+                     'fine-tuned acc': ft[s['name']]['test_top1'], 'BINAS exact: predicted': pm('estimator'), 'BINAS exact: one-shot': pm('oneshot'),
                      'random: measured ms': rr.measured_ms_table_speed, 'random: one-shot': rr.oneshot, 'random: fine-tuned': ft[rr['name']]['test_top1'],
                      'arch': f'`{r.arch}`'})
     return pd.DataFrame(rows)
@@ -448,6 +491,23 @@ def _search_line(st:dict, c:dict)->str:
            if st['search'].get('predictor') == 'validated' else f"the exact optimum of the {st['search'].get('predictor', 'estimator')} accuracy form")
     return (f"{how}; one-shot accuracies of the measured networks on {st['measure'].get('report_images') or c.get('plane_images')} other search-split "
             "images, used for nothing else")
+
+def _estimator_line(st:dict)->str:
+    "How well the estimator ranks held-out random sub-networks, beside the reference's own test-retest τ."
+    noisy = [r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']
+    ref = st['measure'].get('reference')
+    if not ref: return f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ {noisy:.3f}"
+    return (f"- estimator ({st['contributions'].get('score', 'top1')} contributions) vs one-shot top-1 of {ref['n']} held-out random sub-networks "
+            f"on the {st['measure']['report_images']} reporting images: Kendall-τ {ref['estimator']['kendall']:.3f}, Spearman "
+            f"{ref['estimator']['spearman']:.3f} (the reference's own test-retest τ, one half of the images against the other: "
+            f"{ref['test_retest_kendall']:.3f}); fitted bilinear τ {ref.get('bilinear', {}).get('kendall', np.nan):.3f}; against the same "
+            f"networks' measurement on the fit images: τ {noisy:.3f}")
+
+def _reference_table(st:dict)->pd.DataFrame:
+    "Each predictor's ranking metrics against the reference, with the reference's own test-retest τ."
+    ref = st['measure'].get('reference', {})
+    rows = [{'predictor': k, **v} for k, v in ref.items() if isinstance(v, dict)]
+    return pd.DataFrame(rows).assign(reference_n=ref.get('n'), reference_test_retest_kendall=ref.get('test_retest_kendall'))
 
 def summary_table(folder:str|Path)->str:
     "The key numbers of a finished run as Markdown (what README shows)."
@@ -462,12 +522,16 @@ def summary_table(folder:str|Path)->str:
              f"- latency formula vs end-to-end measurement over {len(m)} networks: MAPE {st['measure']['mape']:.2f}% at the table's "
              f"machine speed (raw {st['measure']['mape_raw']:.2f}%; the machine ran at {st['measure']['speed_factor']:.2f}× the table's "
              f"time, median over the chunks timed with the table's anchor networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
-             f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ "
-             f"{[r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']:.3f}",
+             _estimator_line(st),
              '- searched networks: ' + _search_line(st, load_json(Path(folder) / 'config.json', 'demo config')),
              f"- fine-tuned from the super-network with KD {ft[sc.replace('scratch', 'searched')]['test_top1']:.2f}% vs from scratch "
              f"{ft[sc]['test_top1']:.2f}% (same architecture and budget)"]
     v = verdicts(folder)
+    f = Path(folder) / 'finding.csv'
+    if f.exists():
+        fd = pd.read_csv(f)
+        lines.append("- the paper's interpretability finding (95 % bootstrap intervals over the contribution measurements): " + '; '.join(
+            f"*{r.claim}* **{r.verdict}** ({r.value:+.2f}, [{r.low:+.2f}, {r.high:+.2f}])" for r in fd.itertuples()))
     return ('\n'.join(lines) + '\n\n' + md_table(budget_table(folder).drop(columns='arch')) + '\n'
             + '\n'.join(f'- {k}: {val}' for k, val in v.items()) + '\n')
 
@@ -475,6 +539,7 @@ def summary_table(folder:str|Path)->str:
 def report(run:Run)->dict:
     "Stage 10: `report.md` and `report.html` with figures."
     from binas.interpret import effects_figure, paper_finding
+    from binas.estimator import estimator_bootstrap
     import matplotlib.pyplot as plt
     c, st = run.cfg, run.state
     _, m, found, ft = _load(run.dir)
@@ -489,7 +554,14 @@ def report(run:Run)->dict:
     plane({k: (fm[fm.group == k].measured_ms_table_speed, [ft[n]['test_top1'] for n in fm[fm.group == k].name]) for k in ('searched', 'matched random')},
           title='after fine-tuning (test split)', ylabel='test top-1 (%)', budgets=found.budget_ms, ax=axes[1])
     save_fig(fig, run.path('fig_plane.png'))
-    save_fig(effects_figure(est, 'accuracy points'), run.path('fig_contributions.png'))
+    boot = estimator_bootstrap(run.path('estimator.json'))
+    finding = paper_finding(est, boot)
+    atomic_write(run.path('finding.csv'), finding.to_csv(index=False))
+    save_fig(effects_figure(est, 'accuracy points', boot), run.path('fig_contributions.png'))
+    ref = m[m.group.isin(['random', 'reference'])]
+    save_fig(scatter(ref.estimator, ref.oneshot, 'one-shot top-1 on the reporting images (%)', 'estimator (%)',
+                     f'contribution estimator on {len(ref)} held-out sub-networks', xerr=ref.oneshot_se, yerr=ref.estimator_se),
+             run.path('fig_estimator_scatter.png'))
     table = budget_table(run.dir)
     v = verdicts(run.dir)
     pred = pd.read_csv(run.path('predictors.csv'))
@@ -514,11 +586,15 @@ def report(run:Run)->dict:
               "predictors on held-out samples is in the table below.", None),
              ('## Searched networks, one per budget', md_table(table), None),
              ('## Verdicts (computed)', '\n'.join(f'- {k}: {val}' for k, val in v.items()), None),
-             ('## Predictors on held-out random sub-networks', md_table(pred), 'fig_estimator_scatter.png'),
-             ('## What the estimator says', md_table(paper_finding(est)), 'fig_contributions.png')]
-    md = ''.join(f'{h}\n\n{t}\n\n' + (f'![]({img})\n\n' if img else '') for h, t, img in parts)
+             ('## Predictors on held-out random sub-networks', 'Against the one-shot top-1 of the held-out samples on the reporting images '
+              '(the low-noise reference; its test-retest τ is one half of the images against the other):', None),
+             ('', md_table(_reference_table(st)), 'fig_estimator_scatter.png'),
+             ('', 'Against the same networks measured on the fit images (as noisy as the samples the predictors are fitted on):', None),
+             ('', md_table(pred), None),
+             ('## What the estimator says', md_table(finding.drop(columns='holds')), 'fig_contributions.png')]
+    md = ''.join((f'{h}\n\n' if h else '') + f'{t}\n\n' + (f'![]({img})\n\n' if img else '') for h, t, img in parts)
     atomic_write(run.path('report.md'), md)
-    atomic_write(run.path('report.html'), _html(parts, table, pred, paper_finding(est)))
+    atomic_write(run.path('report.html'), _html(parts, table, _reference_table(st), pred, finding.drop(columns='holds')))
     return {'verdicts': v}
 
 def _html(parts, *tables)->str:
@@ -529,7 +605,8 @@ def _html(parts, *tables)->str:
            'img{max-width:100%}</style></head><body>']
     ti = iter(tables)
     for h, t, img in parts:
-        level = h.count('#'); out.append(f'<h{level}>{html.escape(h.strip("# "))}</h{level}>')
+        level = h.count('#')
+        if h: out.append(f'<h{level}>{html.escape(h.strip("# "))}</h{level}>')
         if t.startswith('|'): out.append(next(ti).to_html(index=False, float_format=lambda x: f'{x:.3f}'))
         elif t: out.append('<p>' + re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', html.escape(t)).replace('\n- ', '<br>• ') + '</p>')
         if img: out.append(f'<img src="{img}" alt="{img}">')

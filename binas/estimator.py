@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -13,17 +14,20 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.script import Param, call_parse
+from fastcore.script import Param, call_parse, store_true
 
 from .bilinear import BilinearForm, load_form, save_form
 from .core import _jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
-from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn
+from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block
 
 # %% auto #0
-__all__ = ['binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'path_logits', 'oneshot_accuracy', 'coupled_paths',
-           'decision_keys', 'contribution_meta', 'measure_contributions', 'estimator_form', 'sample_accuracies',
-           'save_samples', 'load_samples']
+__all__ = ['SCORES', 'LOGP_FLOOR', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'run_stage',
+           'path_logits', 'stage_inputs', 'image_scores', 'score_index', 'mean_se', 'oneshot_scores',
+           'oneshot_accuracy', 'coupled_paths', 'decision_keys', 'contribution_meta', 'measure_contributions',
+           'estimator_form', 'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
+           'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
+           'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
 
 # %% ../nbs/05_estimator.ipynb #54d9d5d3
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
@@ -67,34 +71,73 @@ def stem_features(net:SuperNet, # the super-network
             out.append(net.blocks[0](net.bn1(net.conv_stem(x))))
     return out
 
-def path_logits(net:SuperNet, feats:torch.Tensor, # one chunk's `stem_features`
-                arch:Arch)->torch.Tensor:
-    "Logits of one chunk on path `arch` (call inside `batch_stat_bn` and `inference_mode`)."
-    x = net._elastic(feats, arch, False)[0]
+def run_stage(net:SuperNet, x:torch.Tensor, arch:Arch, s:int)->torch.Tensor:
+    "Elastic stage `s` of path `arch` on its input `x`."
+    for b, o in enumerate(arch.ops[s]): x = elastic_block(net.blocks[1 + s][b], x, net.slices[s][b][o])
+    return x
+
+def path_logits(net:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of stage `start`
+                arch:Arch, start:int=0, # the first elastic stage to run
+               )->torch.Tensor:
+    "Logits of one chunk on path `arch` from elastic stage `start` on (call inside `batch_stat_bn` and `inference_mode`)."
+    for s in range(start, net.space.num_stages): x = run_stage(net, x, arch, s)
     return net.forward_head(net.blocks[-1](x))
 
+def stage_inputs(net:SuperNet, feats:torch.Tensor, arch:Arch)->list[torch.Tensor]:
+    "The input of every elastic stage of path `arch` for one chunk: a pin in stage s leaves stages before s unchanged, so they are reused."
+    out = [feats]
+    for s in range(net.space.num_stages - 1): out.append(run_stage(net, out[-1], arch, s))
+    return out
+
+# %% ../nbs/05_estimator.ipynb #ca77b586
+SCORES = ('top1', 'logp', 'p_true')   # the per-image outcomes every one-shot evaluation records, in this order
+LOGP_FLOOR = -10.                      # log-probabilities are clipped here: one absurdly wrong image must not outweigh hundreds
+
+def image_scores(logits:torch.Tensor, # (N, classes)
+                 labels:torch.Tensor, # (N,) true classes
+                )->torch.Tensor:
+    "Per-image outcomes (N, 3): top-1 correct (0/1), log-probability of the true class (clipped), probability of the true class."
+    lp = torch.log_softmax(logits.float(), -1).gather(1, labels[:, None])[:, 0]
+    return torch.stack([(logits.argmax(-1) == labels).float(), lp.clamp(min=LOGP_FLOOR), lp.exp()], 1)
+
+def score_index(score:str)->int:
+    "Column of `score` in `image_scores`."
+    if score not in SCORES: raise ValueError(f'unknown score {score!r}; choose from {", ".join(SCORES)}')
+    return SCORES.index(score)
+
+def mean_se(x:np.ndarray, # outcomes, measurements along the last axis
+           )->tuple[np.ndarray, np.ndarray]:
+    "Mean and its standard error along the last axis."
+    x = np.asarray(x, float)
+    return x.mean(-1), x.std(-1, ddof=1) / np.sqrt(x.shape[-1]) if x.shape[-1] > 1 else np.full(x.shape[:-1], np.nan)
+
 # %% ../nbs/05_estimator.ipynb #3d982f84
-def oneshot_accuracy(net:SuperNet, # trained super-network (w*)
-                     archs:Arch|Sequence[Arch], # the sub-networks
-                     data, # search split: a Dataset or (images, labels) batches
-                     num_images:int=1000, # images per architecture (the same for all)
-                     batch_size:int=100, # images per chunk = batch-norm batch
-                     seed:int=0, # which images
-                     channels_last:bool=True, # NHWC convolutions
-                     images:tuple|None=None, # precomputed `eval_images` (overrides data/num_images/seed)
-                    )->np.ndarray:
-    "One-shot top-1 accuracy (%) of each architecture on a fixed set of held-out images, batch norm on batch statistics."
+def oneshot_scores(net:SuperNet, # trained super-network (w*)
+                   archs:Arch|Sequence[Arch], # the sub-networks
+                   data=None, # search split: a Dataset or (images, labels) batches
+                   num_images:int=1000, # images per architecture (the same for all)
+                   batch_size:int=100, # images per chunk = batch-norm batch
+                   seed:int=0, # which images
+                   channels_last:bool=True, # NHWC convolutions
+                   images:tuple|None=None, # precomputed `eval_images` (overrides data/num_images/seed)
+                  )->np.ndarray:
+    "Per-image outcomes (`SCORES`) of each architecture on one fixed set of held-out images: (archs, images, 3), batch norm on batch statistics."
     archs = [archs] if isinstance(archs, Arch) else list(archs)
     net._archs(archs, len(archs))          # validates the paths against the space
     x, y = images if images is not None else eval_images(data, num_images, seed)
     net = _prepare(net, channels_last)
     feats, dev = stem_features(net, x, batch_size, channels_last), next(net.parameters()).device
     ys = [t.to(dev) for t in y.split(batch_size)]
-    out = np.empty(len(archs))
+    out = np.empty((len(archs), len(y), len(SCORES)), np.float32)
     with torch.inference_mode(), batch_stat_bn(net):
         for i, a in enumerate(archs):
-            out[i] = sum((path_logits(net, f, a).argmax(-1) == t).sum().item() for f, t in zip(feats, ys))
-    return 100. * out / len(y)
+            out[i] = torch.cat([image_scores(path_logits(net, f, a), t) for f, t in zip(feats, ys)]).cpu().numpy()
+    return out
+
+def oneshot_accuracy(net:SuperNet, archs:Arch|Sequence[Arch], data=None, num_images:int=1000, batch_size:int=100, seed:int=0,
+                     channels_last:bool=True, images:tuple|None=None)->np.ndarray:
+    "One-shot top-1 accuracy (%) of each architecture (the arguments of `oneshot_scores`)."
+    return 100. * oneshot_scores(net, archs, data, num_images, batch_size, seed, channels_last, images)[..., 0].mean(1)
 
 # %% ../nbs/05_estimator.ipynb #1fb37ccf
 def coupled_paths(space:SearchSpace, # the space
@@ -140,8 +183,18 @@ def _plain(meta:dict)->dict:
 
 def contribution_meta(net:SuperNet, num_iter:int, batch_size:int, epochs:int, seed:int, num_images:int, extra:dict|None=None)->dict:
     "The settings a contribution store depends on (reopening with other settings is an error)."
-    return _plain({'format': 'binas.contrib/1', 'space': net.space.to_dict(), 'num_iter': num_iter, 'batch_size': batch_size,
-                   'epochs': epochs, 'seed': seed, 'num_images': num_images, **(extra or {})})
+    return _plain({'format': 'binas.contrib/2', 'space': net.space.to_dict(), 'scores': SCORES, 'num_iter': num_iter,
+                   'batch_size': batch_size, 'epochs': epochs, 'seed': seed, 'num_images': num_images, **(extra or {})})
+
+def _key_stage(key:str)->int:
+    "The first elastic stage a decision changes (0 for the base measurement)."
+    return 0 if key == 'base' else int(key.split('/')[1])
+
+def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool)->list:
+    "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first stage the pin changes."
+    s0 = _key_stage(key) if reuse else 0
+    paths = coupled_paths(net.space, len(ys), seed, *_pins(key))
+    return [image_scores(path_logits(net, c[s0], a, s0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
 
 def measure_contributions(net:SuperNet, # trained super-network (w*)
                           loader_or_dataset, # the search split (Dataset or batches)
@@ -155,14 +208,14 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
                           channels_last:bool=True,
                           meta:dict|None=None, # more settings to record in the store (e.g. the checkpoint)
                           log:Callable|None=None, # progress messages
-                         )->dict[str, float]:
-    "Expected one-shot accuracy (%) with each decision pinned and the rest uniform; {key: accuracy} for all decisions."
+                          reuse_prefix:bool=True, # start each path at the first stage its pin changes (identical numbers, less compute)
+                         )->Contributions:
+    "Per-chunk one-shot outcomes with each decision pinned and the rest uniform: the `Contributions` of all decisions."
     space = space or net.space
     if space != net.space: raise ValueError('measure_contributions: the space is not the super-network\'s')
     if min(num_iter, batch_size, epochs) < 1: raise ValueError('num_iter, batch_size and epochs must be ≥ 1')
     keys = list(keys or decision_keys(space))
-    n_paths = num_iter * epochs
-    x, y = eval_images(loader_or_dataset, n_paths * batch_size, seed)
+    x, y = eval_images(loader_or_dataset, num_iter * epochs * batch_size, seed)
     env = dist_env()
     md = contribution_meta(net, num_iter, batch_size, epochs, seed, len(y), meta)
     done = ResultStore.merged(path, md) if path is not None else {}
@@ -175,18 +228,18 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
     ys = [t.to(dev) for t in y.split(batch_size)]
     res, t0 = {}, time.perf_counter()
     with torch.inference_mode(), batch_stat_bn(net):
+        base = coupled_paths(space, len(feats), seed)
+        cache = [stage_inputs(net, f, a) if reuse_prefix else [f] for f, a in zip(feats, base)] if todo else []
         for i, k in enumerate(todo):
-            paths = coupled_paths(space, len(feats), seed, *_pins(k))
-            correct = sum((path_logits(net, f, a).argmax(-1) == t).sum().item() for f, a, t in zip(feats, paths, ys))
-            res[k] = 100. * correct / len(y)
+            res[k] = _measure_key(net, k, cache, ys, seed, reuse_prefix)
             if store is not None: store.add(k, res[k])
             if (i + 1) % 32 == 0: say(f'rank {env.rank}: {i + 1}/{len(todo)} measured ({time.perf_counter() - t0:.0f} s)')
-    if path is None: return {k: res[k] for k in keys}
-    barrier()
-    allr = ResultStore.merged(path, md)
-    missing = [k for k in keys if k not in allr]
+    if path is not None:
+        barrier()
+        res = ResultStore.merged(path, md)
+    missing = [k for k in keys if k not in res]
     if missing: raise RuntimeError(f'contributions: {len(missing)} decisions missing after the run (first {missing[0]!r})')
-    return {k: allr[k] for k in keys}
+    return Contributions(space, keys, np.array([res[k] for k in keys], float))
 
 # %% ../nbs/05_estimator.ipynb #ed1c4a1c
 def estimator_form(contribs:dict[str, float], # measurements by `decision_keys` key
@@ -213,6 +266,130 @@ def estimator_form(contribs:dict[str, float], # measurements by `decision_keys` 
     f.const = float(np.mean(a0))
     return f
 
+# %% ../nbs/05_estimator.ipynb #7fa2bf1d
+def decision_groups(keys:Sequence[str], space:SearchSpace)->list[list[int]]:
+    "Indices into `keys` of the measurements centred together: each stage's depths, each position's ops."
+    pos = {k: i for i, k in enumerate(keys)}
+    out = []
+    for s, st in enumerate(space.stages):
+        out.append([pos[f'depth/{s}/{d}'] for d in st.depths])
+        out += [[pos[f'op/{s}/{b}/{c}'] for c in range(len(space.ops))] for b in range(max(st.depths))]
+    return out
+
+def shrink_deviations(chunks:np.ndarray, # (keys, chunks) per-chunk values of one score
+                      groups:list[list[int]], # `decision_groups`
+                     )->np.ndarray:
+    "Mean of each key, its deviation from its group's mean shrunk by empirical Bayes: deviation · τ²/(τ² + se²), τ² the group's true spread."
+    v, n = chunks.mean(1), chunks.shape[1]
+    for g in groups:
+        d = chunks[g] - chunks[g].mean(0, keepdims=True)          # paired: each chunk's draw is shared by the group
+        se2 = d.var(1, ddof=1) / n
+        dev = v[g] - v[g].mean()
+        tau2 = max(0., np.mean(dev ** 2) - np.mean(se2) * (1 - 1 / len(g)))
+        v[g] = v[g].mean() + dev * tau2 / (tau2 + se2 + 1e-300)
+    return v
+
+@dataclass
+class Contributions:
+    "The contribution measurements: for every decision key, the mean outcomes (`SCORES`) of each chunk — one coupled path draw on its own images."
+    space: SearchSpace
+    keys: list[str] # `decision_keys` of the space
+    chunks: np.ndarray # (keys, chunks, scores): mean of each score over each chunk
+
+    def __post_init__(self):
+        self.keys, self.chunks = list(self.keys), np.asarray(self.chunks, float)
+        if self.chunks.ndim != 3 or self.chunks.shape[0] != len(self.keys) or self.chunks.shape[2] != len(SCORES):
+            raise ValueError(f'Contributions: chunks of shape {self.chunks.shape} for {len(self.keys)} keys and {len(SCORES)} scores')
+
+    def values(self, score:str='top1')->dict[str, float]:
+        "The measurement of every key: mean over chunks (top-1 and p_true in %)."
+        j = score_index(score)
+        return dict(zip(self.keys, (1. if score == 'logp' else 100.) * self.chunks[:, :, j].mean(1)))
+
+    def resample(self, idx:np.ndarray)->Contributions:
+        "The same measurements on chunks `idx` (a bootstrap draw keeps the pairing: one draw for every key)."
+        return Contributions(self.space, self.keys, self.chunks[:, idx])
+
+    def to_dict(self)->dict: return {'keys': self.keys, 'chunks': np.round(self.chunks, 6).tolist()}
+    @classmethod
+    def from_dict(cls, d:dict, space:SearchSpace)->Contributions: return cls(space, d['keys'], d['chunks'])
+
+# %% ../nbs/05_estimator.ipynb #e12298ef
+def _scale(score:str)->float: return 1. if score == 'logp' else 100.   # top-1 and p_true in %
+
+def _score_form(c:Contributions, score:str, shrink:bool)->BilinearForm:
+    "The estimator in the units of `score` (% for top-1 and p_true)."
+    j, scale = score_index(score), _scale(score)
+    vals = shrink_deviations(c.chunks[:, :, j], decision_groups(c.keys, c.space)) if shrink else c.chunks[:, :, j].mean(1)
+    return estimator_form(dict(zip(c.keys, scale * vals)), c.space)
+
+def _deviations(c:Contributions, score:str)->np.ndarray:
+    "Every op and depth measurement's deviation from its group mean, in the units of `_score_form`."
+    v = _scale(score) * c.chunks[:, :, score_index(score)].mean(1)
+    return np.concatenate([v[g] - v[g].mean() for g in decision_groups(c.keys, c.space)])
+
+def top1_slope(c:Contributions, score:str)->float:
+    "Top-1 points per unit of `score`: least squares through 0 of the top-1 deviations on the score's deviations (same decisions)."
+    if score == 'top1': return 1.
+    x, y = _deviations(c, score), _deviations(c, 'top1')
+    return float(x @ y / (x @ x)) if x @ x > 0 else 0.
+
+def contribution_form(c:Contributions, # the measurements
+                      score:str='logp', # which per-image outcome ranks the decisions (see the comparison above)
+                      shrink:bool=False, # empirical-Bayes shrinkage of every deviation by its paired standard error
+                     )->BilinearForm:
+    "The bilinear estimator of top-1 (%): a₀ from top-1, every other term from `score`, scaled to top-1 points by `top1_slope`."
+    f, t = _score_form(c, score, shrink), _score_form(c, 'top1', shrink)
+    if score == 'top1': return t
+    b = top1_slope(c, score)
+    return BilinearForm(c.space, t.const, b * f.lin_alpha, b * f.lin_beta, b * f.bil)
+
+def bootstrap_forms(c:Contributions, n:int=200, # the measurements, how many resamples
+                    seed:int=0, **kw)->list[BilinearForm]:
+    "`contribution_form` (with `kw`) of `n` resamples of the chunks with replacement — the estimator's sampling distribution."
+    rng, m = np.random.default_rng(seed), c.chunks.shape[1]
+    return [contribution_form(c.resample(rng.integers(0, m, m)), **kw) for _ in range(n)]
+
+def term_errors(forms:Sequence[BilinearForm])->BilinearForm:
+    "Standard error of every term (a form of standard deviations over bootstrap forms)."
+    st = lambda name: np.std([getattr(f, name) for f in forms], axis=0, ddof=1)
+    return BilinearForm(forms[0].space, float(st('const')), st('lin_alpha'), st('lin_beta'), st('bil'))
+
+def predict_se(forms:Sequence[BilinearForm], archs:Arch|Sequence[Arch])->np.ndarray:
+    "Standard error of the estimator's prediction of each architecture (spread over bootstrap forms)."
+    return np.std([np.atleast_1d(f.predict(archs)) for f in forms], axis=0, ddof=1)
+
+# %% ../nbs/05_estimator.ipynb #8f6d6a44
+def save_estimator(c:Contributions, # the measurements
+                   path:str|Path, # the estimator file (a bilinear-form JSON, kind 'estimator')
+                   score:str='logp', shrink:bool=False, # as in `contribution_form`
+                   bootstrap:int=200, # resamples behind the standard errors
+                   meta:dict|None=None, # more to record
+                  )->BilinearForm:
+    "Write the estimator with its measurements and a standard error per term; returns the form."
+    form = contribution_form(c, score, shrink)
+    se = term_errors(bootstrap_forms(c, bootstrap, score=score, shrink=shrink))
+    save_form(form, path, 'estimator', {**(meta or {}), 'score': score, 'shrink': shrink, 'top1_slope': top1_slope(c, score),
+              'bootstrap': bootstrap, 'measurements': c.values(score), 'contributions': c.to_dict(),
+              'term_se': {'const': se.const, 'lin_alpha': se.lin_alpha.tolist(), 'lin_beta': se.lin_beta.tolist(), 'bil': se.bil.tolist()}})
+    return form
+
+def load_estimator(path:str|Path, # a file written by `save_estimator` (or an older estimator form)
+                   space:SearchSpace|None=None, # the expected space
+                  )->tuple[BilinearForm, Contributions|None, dict]:
+    "(form, its measurements or None for files without them, meta); problems name the file."
+    form, meta = load_form(path, 'estimator', space)
+    if 'contributions' not in meta: return form, None, meta
+    try: c = Contributions.from_dict(meta['contributions'], form.space)
+    except (KeyError, ValueError, TypeError) as e: raise FileFormatError(f'estimator {str(path)!r}: bad contributions ({e})') from None
+    return form, c, meta
+
+def estimator_bootstrap(path:str|Path, n:int|None=None, seed:int=0)->list[BilinearForm]:
+    "Bootstrap forms of a saved estimator (its own score and shrinkage), for intervals on anything computed from it."
+    _, c, meta = load_estimator(path)
+    if c is None: raise FileFormatError(f'estimator {str(path)!r} keeps no per-chunk measurements: no standard errors (re-measure with this version)')
+    return bootstrap_forms(c, n or meta.get('bootstrap', 200), seed, score=meta.get('score', 'top1'), shrink=meta.get('shrink', False))
+
 # %% ../nbs/05_estimator.ipynb #8b93e74d
 def _indices_str(a:Arch)->tuple[str, str]:
     ops, depth = a.indices()
@@ -222,6 +399,14 @@ def _from_indices_str(alpha_idx:str, beta_idx:str, space:SearchSpace)->Arch:
     "The inverse of `_indices_str` (compact sample tables carry only the indices)."
     return arch_from_indices(space, np.array(str(alpha_idx).split(), int).reshape(space.num_stages, space.max_depth),
                              np.array(str(beta_idx).split(), int))
+
+SUMMARY = ('accuracy', 'accuracy_se', 'logp', 'logp_se')   # what a sample table keeps per sub-network
+
+def outcome_summary(scores:np.ndarray, # (images, len(SCORES)) per-image outcomes of one network
+                   )->dict:
+    "Top-1 (%) and mean log-probability of the true class, each with its standard error over the images."
+    (acc, lp), (acc_se, lp_se) = mean_se(scores[:, :2].T)
+    return {'accuracy': 100. * float(acc), 'accuracy_se': 100. * float(acc_se), 'logp': float(lp), 'logp_se': float(lp_se)}
 
 def sample_accuracies(net:SuperNet, # trained super-network (w*)
                       n:int, # how many random sub-networks
@@ -237,11 +422,11 @@ def sample_accuracies(net:SuperNet, # trained super-network (w*)
                       log:Callable|None=None,
                       chunk:int=16, # architectures evaluated (and stored) together
                      )->pd.DataFrame:
-    "One-shot accuracy of `n` seeded random sub-networks: columns arch, alpha_idx, beta_idx, accuracy (, latency)."
+    "One-shot accuracy of `n` seeded random sub-networks: columns arch, alpha_idx, beta_idx, `SUMMARY` (, latency)."
     if n < 1: raise ValueError(f'sample_accuracies: n must be ≥ 1, got {n}')
     archs = sample_archs(n, net.space, seed)
     env, say = dist_env(), log or (lambda *a: None)
-    md = _plain({'format': 'binas.samples/1', 'space': net.space.to_dict(), 'seed': seed, 'num_images': num_images,
+    md = _plain({'format': 'binas.samples/2', 'space': net.space.to_dict(), 'seed': seed, 'num_images': num_images,
                  'batch_size': batch_size, 'image_seed': image_seed, **(meta or {})})
     done = ResultStore.merged(path, md) if path is not None else {}
     store = ResultStore(path, md, env.rank) if path is not None else None
@@ -251,9 +436,9 @@ def sample_accuracies(net:SuperNet, # trained super-network (w*)
     res, t0 = {}, time.perf_counter()
     for j in range(0, len(todo), chunk):
         part = todo[j:j + chunk]
-        accs = oneshot_accuracy(net, [archs[i] for i in part], None, batch_size=batch_size, channels_last=channels_last, images=images)
-        for i, v in zip(part, accs):
-            res[str(i)] = {'arch': str(archs[i]), 'accuracy': float(v)}
+        sc = oneshot_scores(net, [archs[i] for i in part], None, batch_size=batch_size, channels_last=channels_last, images=images)
+        for i, v in zip(part, sc):
+            res[str(i)] = {'arch': str(archs[i]), **outcome_summary(v)}
             if store is not None: store.add(str(i), res[str(i)])
         say(f'rank {env.rank}: {j + len(part)}/{len(todo)} measured ({time.perf_counter() - t0:.0f} s)')
     if path is not None:
@@ -265,7 +450,7 @@ def sample_accuracies(net:SuperNet, # trained super-network (w*)
     for i, a in enumerate(archs):
         if res[str(i)]['arch'] != str(a): raise FileFormatError(f'result store {str(path)!r}: entry {i} holds another architecture')
         al, be = _indices_str(a)
-        rows.append({'arch': str(a), 'alpha_idx': al, 'beta_idx': be, 'accuracy': res[str(i)]['accuracy']})
+        rows.append({'arch': str(a), 'alpha_idx': al, 'beta_idx': be, **{k: res[str(i)][k] for k in SUMMARY}})
     df = pd.DataFrame(rows)
     if latency is not None:
         if latency.space != net.space: raise ValueError('sample_accuracies: the latency form belongs to another search space')
@@ -323,6 +508,8 @@ def _binas_contrib(
     batch_size:int=64, # images per chunk = batch-norm batch (-b)
     epochs:int=1, # repeats of num_iter chunks per measurement
     seed:int=0, # images and path draws
+    score:Param('per-image outcome the terms are measured with (a0 is always top-1)', str, choices=list(SCORES))='logp',
+    shrink:store_true=False, # empirical-Bayes shrinkage of every term by its standard error
     train_percent:float=80, # defines the search split (must match training)
     split_seed:int=0, # seed of the train/search split (must match training)
     device:Param('where to run', str, choices=['auto', 'cpu', 'cuda'])='auto',
@@ -335,16 +522,16 @@ def _binas_contrib(
     ds = _search_split(data, net.space, train_percent, split_seed)
     out = Path(output)
     t0 = time.perf_counter()
-    meas = measure_contributions(net, ds, num_iter=num_iter, batch_size=batch_size, epochs=epochs, seed=seed,
-                                 path=out / 'contributions.jsonl', meta={**_ckpt_id(checkpoint), 'data': data,
-                                 'train_percent': train_percent, 'split_seed': split_seed},
-                                 log=lambda m: print(m, flush=True))
+    c = measure_contributions(net, ds, num_iter=num_iter, batch_size=batch_size, epochs=epochs, seed=seed,
+                              path=out / 'contributions.jsonl', meta={**_ckpt_id(checkpoint), 'data': data,
+                              'train_percent': train_percent, 'split_seed': split_seed},
+                              log=lambda m: print(m, flush=True))
     if env.is_main:
-        form = estimator_form(meas, net.space)
-        save_form(form, out / 'estimator.json', 'estimator', {'measurements': meas, 'num_iter': num_iter, 'batch_size': batch_size,
-                  'epochs': epochs, 'seed': seed, 'checkpoint': str(checkpoint), 'data': data})
-        print(f'a0 = {form.const:.2f}%; {len(meas)} measurements; estimator in {out / "estimator.json"} ({time.perf_counter() - t0:.1f} s)')
-    return meas
+        form = save_estimator(c, out / 'estimator.json', score, shrink, meta={'num_iter': num_iter, 'batch_size': batch_size,
+                              'epochs': epochs, 'seed': seed, 'checkpoint': str(checkpoint), 'data': data})
+        print(f'a0 = {form.const:.2f}%; {len(c.keys)} measurements ({score}{", shrunk" if shrink else ""}); estimator in '
+              f'{out / "estimator.json"} ({time.perf_counter() - t0:.1f} s)')
+    return c
 
 binas_contrib = command(_binas_contrib, aliases={'-b': '--batch_size'})
 

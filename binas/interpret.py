@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,8 @@ from .report import heatmap
 from .space import SearchSpace
 
 # %% auto #0
-__all__ = ['conditional_encodings', 'expected', 'depth_effects', 'op_effects', 'attribute_gains', 'depth_gains', 'paper_finding',
-           'effects_figure', 'value_per_cost']
+__all__ = ['CLAIMS', 'conditional_encodings', 'expected', 'depth_effects', 'op_effects', 'attribute_gains', 'depth_gains',
+           'finding_statistics', 'verdict', 'paper_finding', 'effect_intervals', 'effects_figure', 'value_per_cost']
 
 # %% ../nbs/08_interpret.ipynb #989498e5
 def _depth_law(space:SearchSpace, depths:dict|None)->list[tuple[int, ...]]:
@@ -95,36 +96,78 @@ def depth_gains(form:BilinearForm)->pd.Series:
     return d.groupby('stage').effect.agg(lambda x: x.iloc[-1] - x.iloc[0]).rename('depth_gain')
 
 # %% ../nbs/08_interpret.ipynb #306997e0
-def paper_finding(form:BilinearForm)->pd.DataFrame:
-    "The three parts of the paper's interpretability finding, each with its statistic and whether it holds for `form`."
-    dg = depth_gains(form)
-    ag = attribute_gains(form)
+CLAIMS = (('depth pays more at deeper stages', 'Spearman ρ(stage, depth gain)', 0.),
+          ('width pays more at deeper stages', 'Spearman ρ(stage, expansion gain)', 0.),
+          ('width pays more at the first block of a stage', 'share of stages where position 1 gains most', 0.5))
+
+def finding_statistics(form:BilinearForm)->np.ndarray:
+    "The statistic of each of the three `CLAIMS` for `form`."
+    dg, ag = depth_gains(form), attribute_gains(form)
     per_stage = ag.groupby('stage').expansion.mean()
     first = ag[ag.position == 1].set_index('stage').expansion
     later = ag[ag.position > 1].groupby('stage').expansion.mean()
-    rho_d = stats.spearmanr(dg.index, dg.values).statistic
-    rho_w = stats.spearmanr(per_stage.index, per_stage.values).statistic
-    frac = float((first > later).mean())
-    rows = [('depth pays more at deeper stages', 'Spearman ρ(stage, depth gain)', rho_d, rho_d > 0),
-            ('width pays more at deeper stages', 'Spearman ρ(stage, expansion gain)', rho_w, rho_w > 0),
-            ('width pays more at the first block of a stage', 'share of stages where position 1 gains most', frac, frac > 0.5)]
-    return pd.DataFrame(rows, columns=['claim', 'statistic', 'value', 'holds'])
+    rho = lambda v: stats.spearmanr(v.index, v.values).statistic if np.ptp(v.values) > 0 else 0.
+    return np.array([rho(dg), rho(per_stage), float((first > later).mean())])
+
+def verdict(low:float, high:float, threshold:float)->str:
+    "*holds* when the interval excludes the other side of `threshold`, *does not hold* when it excludes this side, else *inconclusive*."
+    return 'holds' if low > threshold else 'does not hold' if high < threshold else 'inconclusive'
+
+def paper_finding(form:BilinearForm, # the estimate (e.g. the contribution estimator)
+                  boot:Sequence[BilinearForm]|None=None, # bootstrap forms of the same estimate (`binas.estimator.estimator_bootstrap`)
+                  level:float=0.95, # interval coverage
+                 )->pd.DataFrame:
+    "The three parts of the paper's finding: statistic, its bootstrap interval and the verdict (without `boot`: the point estimate's side)."
+    v = finding_statistics(form)
+    if boot:
+        b = np.array([finding_statistics(f) for f in boot])
+        lo, hi = np.quantile(b, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    else: lo = hi = v
+    rows = [(c, st, v[i], lo[i], hi[i], verdict(lo[i], hi[i], thr)) for i, (c, st, thr) in enumerate(CLAIMS)]
+    out = pd.DataFrame(rows, columns=['claim', 'statistic', 'value', 'low', 'high', 'verdict'])
+    out['holds'] = out.verdict == 'holds'
+    return out
+
+def effect_intervals(fn:Callable, # form -> effects (a Series or DataFrame column of numbers)
+                     form:BilinearForm, boot:Sequence[BilinearForm], level:float=0.95)->pd.DataFrame:
+    "`fn(form)` with the bootstrap interval of every entry and whether it excludes zero."
+    est = pd.Series(fn(form)).astype(float)
+    b = np.array([np.asarray(fn(f), float) for f in boot])
+    lo, hi = np.quantile(b, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    return pd.DataFrame({'effect': est.values, 'low': lo, 'high': hi, 'excludes 0': (lo > 0) | (hi < 0)}, index=est.index)
 
 # %% ../nbs/08_interpret.ipynb #3dc409e3
+def _established(est:pd.DataFrame, boot:list[pd.DataFrame], cols:Sequence[str], level:float=0.95)->pd.DataFrame:
+    "For each column: whether the bootstrap interval of every entry excludes zero (the tables share one row order)."
+    out = est.copy()
+    for col in cols:
+        b = np.array([t[col].to_numpy(float) for t in boot])
+        lo, hi = np.quantile(b, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        out[col] = (lo > 0) | (hi < 0)
+    return out
+
 def effects_figure(form:BilinearForm, # an accuracy form (or a latency form: costs)
                    unit:str='accuracy points', # what the form's values are
+                   boot:Sequence[BilinearForm]|None=None, # bootstrap forms: cells whose 95 % interval includes 0 are shown faded
                   ):
     "Four heatmaps: depth effect per stage, and expansion / kernel / SE gain per stage and position."
     import matplotlib.pyplot as plt
     sp = form.space
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.6), gridspec_kw={'width_ratios': [len(sp.stages[0].depths) + 1, 5, 5, 5]})
-    d = depth_effects(form).pivot(index='stage', columns='depth', values='effect')
-    heatmap(d.values, [f'stage {s}' for s in d.index], [f'depth {c}' for c in d.columns], 'depth effect', unit, ax=axes[0])
-    ag = attribute_gains(form)
+    de, ag = depth_effects(form), attribute_gains(form)
+    if boot:
+        sure_d = _established(de, [depth_effects(f) for f in boot], ['effect'])
+        sure_a = _established(ag, [attribute_gains(f) for f in boot], ['expansion', 'kernel', 'se'])
+    solid = lambda t, idx, cols, col: t.pivot(index=idx, columns=cols, values=col).values.astype(bool) if boot else None
+    d = de.pivot(index='stage', columns='depth', values='effect')
+    heatmap(d.values, [f'stage {s}' for s in d.index], [f'depth {c}' for c in d.columns], 'depth effect', unit, ax=axes[0],
+            solid=solid(sure_d, 'stage', 'depth', 'effect') if boot else None)
     for ax, col, title in zip(axes[1:], ('expansion', 'kernel', 'se'),
                               (f'e{max(sp.expansions)} − e{min(sp.expansions)}', f'k{max(sp.kernels)} − k{min(sp.kernels)}', 'SE on − off')):
         m = ag.pivot(index='stage', columns='position', values=col)
-        heatmap(m.values, [f'stage {s}' for s in m.index], [f'pos {p}' for p in m.columns], title, unit, ax=ax)
+        heatmap(m.values, [f'stage {s}' for s in m.index], [f'pos {p}' for p in m.columns], title, unit, ax=ax,
+                solid=solid(sure_a, 'stage', 'position', col) if boot else None)
+    if boot: fig.suptitle('faded: the 95 % bootstrap interval includes 0', fontsize=9, y=1.02)
     fig.tight_layout()
     return fig
 

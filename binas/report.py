@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 
 # %% auto #0
 __all__ = ['ranking_metrics', 'scatter', 'plane', 'heatmap', 'save_fig']
@@ -37,10 +38,15 @@ def scatter(pred:Sequence[float], # predicted (y axis)
             true:Sequence[float], # measured (x axis)
             xlabel:str='measured', ylabel:str='predicted', title:str='',
             labels:dict[str, int]|None=None, # names to annotate: name -> index into the points
-            ax=None):
+            ax=None,
+            xerr:Sequence[float]|None=None, yerr:Sequence[float]|None=None, # standard errors: bars of ±1 se
+           ):
     "Predicted vs measured with identity line, linear fit and ranking metrics."
     p, t = np.asarray(pred, float), np.asarray(true, float)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 4.5))
+    if xerr is not None or yerr is not None:
+        ax.errorbar(t, p, xerr=None if xerr is None else np.asarray(xerr, float), yerr=None if yerr is None else np.asarray(yerr, float),
+                    fmt='none', ecolor='C0', alpha=0.25, lw=0.8)
     ax.scatter(t, p, s=12, alpha=0.7, label=_fmt_metrics(ranking_metrics(p, t)))
     lo, hi = min(t.min(), p.min()), max(t.max(), p.max())
     ax.plot([lo, hi], [lo, hi], 'k--', lw=1, label='identity')
@@ -70,12 +76,17 @@ def plane(groups:dict[str, tuple[Sequence[float], Sequence[float]]], # name -> (
 def heatmap(values:np.ndarray, # 2-D matrix; NaN cells are left blank
             row_labels:Sequence[str], col_labels:Sequence[str], title:str='', cbar_label:str='',
             fmt:str='{:+.2f}', # cell text format ('' for none)
-            ax=None):
+            ax=None,
+            solid:np.ndarray|None=None, # True where a value is established (e.g. its interval excludes 0); the others are drawn faded
+           ):
     "A labelled matrix with a diverging colour map centred on zero."
     v = np.asarray(values, float)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(0.6 * v.shape[1] + 2, 0.45 * v.shape[0] + 1.5))
     lim = np.nanmax(np.abs(v)) if np.isfinite(v).any() else 1.0
     im = ax.imshow(v, cmap='RdBu', vmin=-lim, vmax=lim, aspect='auto')
+    if solid is not None:   # faded: a white veil over the cells that are not established
+        veil = np.where(np.asarray(solid, bool) | ~np.isfinite(v), np.nan, 1.)
+        ax.imshow(veil, cmap=ListedColormap(['white']), alpha=0.65, aspect='auto')
     ax.set_xticks(range(v.shape[1]), col_labels, rotation=45, ha='right', fontsize=8)
     ax.set_yticks(range(v.shape[0]), row_labels, fontsize=8)
     if fmt:
