@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ class DemoConfig:
     threads: int = 1                   # threads of latency measurements
     contrib_images: int = 1024         # search-split images per contribution measurement (16 path draws × 64 images)
     estimator_score: str = 'logp'      # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
-    estimator_shrink: bool = False     # empirical-Bayes shrinkage of the estimator's terms by their standard errors
+    estimator_shrink: bool = True      # empirical-Bayes shrinkage of the terms by their errors: calibrated predictions, no argmax optimism
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
     test_samples: int = 100            # of which held out to test predictors; also the reference set measured on the reporting images
     sample_images: int = 1000          # search-split images per one-shot evaluation
@@ -421,9 +422,10 @@ def finetune_all(run:Run)->dict:
     rs_path = run.path('finetuned.json')
     res = load_json(rs_path, 'fine-tuning results') if rs_path.exists() else {}
     for name, s, from_supernet in jobs:
-        if name in res: continue
+        if name in res and res[name]['arch'] == s: continue
         a = Arch.from_string(s, sp)
         d = run.path('finetune', name.replace('@', '_at_'))
+        if name in res: shutil.rmtree(d, ignore_errors=True)   # an earlier search put another network under this name: start afresh
         r = finetune(a, run.splits, cfg, net.extract(a).state_dict() if from_supernet else None, teacher if from_supernet else None,
                      out_dir=d, resume=_resume(d))
         model = r['model'].eval().cpu()

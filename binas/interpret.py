@@ -5,6 +5,7 @@
 # %% ../nbs/08_interpret.ipynb #11600856
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 from typing import Callable, Sequence
@@ -51,12 +52,22 @@ def conditional_encodings(space:SearchSpace, # the space
     for s, stage in enumerate(space.stages): B[np.arange(len(combos)), s, [stage.depths.index(d) for d in combos[:, s]]] = 1.0
     return prob, A.reshape(len(combos), -1), B.reshape(len(combos), -1)
 
+def _pin_key(pins:dict|None)->tuple:
+    "Pins as a hashable key."
+    return tuple(sorted((k, tuple(int(x) for x in np.atleast_1d(v))) for k, v in (pins or {}).items()))
+
+@functools.lru_cache(maxsize=4096)
+def _moments(space:SearchSpace, ops:tuple, depths:tuple)->tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "E[α], E[β] and E[αβᵀ] under the pins: a bilinear form's expectation is linear in its coefficients."
+    p, A, B = conditional_encodings(space, {k: list(v) for k, v in ops}, {k: list(v) for k, v in depths})
+    return p @ A, p @ B, np.einsum('k,ka,kb->ab', p, A, B)
+
 def expected(form:BilinearForm, # any bilinear form (estimator, fitted predictor, latency)
              ops:dict|None=None, depths:dict|None=None, # pins, as in `conditional_encodings`
             )->float:
     "Exact E[f(α, β)] under uniform decisions with the given pins (f is linear in α for fixed β, so E[α | β] suffices)."
-    p, A, B = conditional_encodings(form.space, ops, depths)
-    return float(p @ np.atleast_1d(form(A, B)))
+    ea, eb, eab = _moments(form.space, _pin_key(ops), _pin_key(depths))
+    return float(form.const + ea @ form.lin_alpha + eb @ form.lin_beta + (eab * form.bil).sum())
 
 # %% ../nbs/08_interpret.ipynb #7858f6b2
 def depth_effects(form:BilinearForm)->pd.DataFrame:
