@@ -16,8 +16,9 @@ The gap of a solver is exact's predicted accuracy minus its own, in points (exac
 reference gaps and seconds (REFERENCE below) were measured by an earlier session on this kind of instance on this
 machine; with --release the release's own evolution runs here on the very same instances, in the same run (its BCFW
 needs cvxopt and the driver loop of its search.py, which imports its whole timm fork; it is not driven from here). Times are
-wall clock on one pinned core; a solver passes a budget when its worst gap over the seeds is at most the release's and
-its slowest time is at least 10x below the release's.
+the CPU seconds of the process on one pinned core (the machine is shared: wall time at low priority measures the other
+jobs too; the wall-clock median is printed beside them); a solver passes a budget when its worst gap over the seeds is at
+most the release's and its slowest CPU time is at least 10x below the release's wall time.
 """
 import argparse, json, os, sys, time
 
@@ -63,24 +64,27 @@ def budgets(lat:BilinearForm)->np.ndarray:
 
 
 def timed_search(acc, lat, T, solver, **kw):
+    "The search result and the CPU seconds the process spent on it."
+    t = time.process_time()
     r = search(acc, lat, T, solver, **kw)
+    cpu = time.process_time() - t
     assert r.latency <= T + 1e-9 * max(1.0, T), f'{solver} broke the budget'
-    return r
+    return r, cpu
 
 
 def run_binas(seeds, solvers, kw):
     "{solver: (seeds, budgets) gaps and seconds} of binas's solvers, and the instances' optima."
-    out = {s: {'gap': np.zeros((len(seeds), len(SHARES))), 'seconds': np.zeros((len(seeds), len(SHARES)))} for s in solvers}
+    out = {s: {k: np.zeros((len(seeds), len(SHARES))) for k in ('gap', 'seconds', 'wall')} for s in solvers}
     optimum = np.zeros((len(seeds), len(SHARES)))
     for i, seed in enumerate(seeds):
         acc, lat = release_instance(seed)
         for j, T in enumerate(budgets(lat)):
-            ex = timed_search(acc, lat, T, 'exact')
+            ex, _ = timed_search(acc, lat, T, 'exact')
             optimum[i, j] = ex.accuracy
             for s in solvers:
                 name, _, variant = s.partition(':')
-                r = timed_search(acc, lat, T, name, **kw.get(name, {}), **(RAW[name] if variant == 'raw' else {}))
-                out[s]['gap'][i, j], out[s]['seconds'][i, j] = ex.accuracy - r.accuracy, r.seconds
+                r, cpu = timed_search(acc, lat, T, name, **kw.get(name, {}), **(RAW[name] if variant == 'raw' else {}))
+                out[s]['gap'][i, j], out[s]['seconds'][i, j], out[s]['wall'][i, j] = ex.accuracy - r.accuracy, cpu, r.seconds
     return out, optimum
 
 
@@ -89,7 +93,8 @@ def table(name, res, ref=None):
     lines, ok_all = [], True
     for j, share in enumerate(SHARES):
         g, t = res['gap'][:, j], res['seconds'][:, j]
-        row = f'{name:>16} {share:5.0%} | gap max {g.max():6.3f} mean {g.mean():6.3f} | s max {t.max():6.3f} med {np.median(t):6.3f}'
+        row = (f'{name:>16} {share:5.0%} | gap max {g.max():6.3f} mean {g.mean():6.3f} | cpu s max {t.max():6.3f} med {np.median(t):6.3f}'
+               f' | wall med {np.median(res["wall"][:, j]):6.3f}')
         if ref is not None:
             rg, rt = ref['gap'][j], ref['seconds'][j]
             ok = g.max() <= rg + 1e-9 and t.max() * 10 <= rt
@@ -102,11 +107,12 @@ def table(name, res, ref=None):
 def run_release_evo(path, seeds, optimum):
     "The release's own evolution (its EvolutionFinder, imported from a checkout at `path`, default settings) on the same instances."
     sys.path.insert(0, str(path))
-    os.environ.setdefault('TQDM_DISABLE', '1')   # its progress bars
     import random
+    import nas.src.optim.evo_algo as evo_algo
     from nas.src.optim.evo_algo import EvolutionFinder
+    evo_algo.tqdm = lambda it, **kw: it   # no progress bars
     EvolutionFinder.valid_constraint_range = {'PyTorch_CPU': [0.0, np.inf]}   # its range check would prompt on stdin otherwise
-    out = {'gap': np.zeros((len(seeds), len(SHARES))), 'seconds': np.zeros((len(seeds), len(SHARES))), 'infeasible': 0}
+    out = {**{k: np.zeros((len(seeds), len(SHARES))) for k in ('gap', 'seconds', 'wall')}, 'infeasible': 0}
     for i, seed in enumerate(seeds):
         acc, lat = release_instance(seed)
         sp, na = lat.space, lat.space.num_alpha
@@ -115,7 +121,9 @@ def run_release_evo(path, seeds, optimum):
         for j, T in enumerate(budgets(lat)):
             np.random.seed(seed); random.seed(seed)
             ef = EvolutionFinder('PyTorch_CPU', T, lambda x: float(lat(*split(x))), lambda xs: acc(*split(np.array(xs))), blocks=blocks)
-            t = time.perf_counter(); x = ef.run_evolution_search(); out['seconds'][i, j] = time.perf_counter() - t
+            t, w = time.process_time(), time.perf_counter()
+            x = ef.run_evolution_search()
+            out['seconds'][i, j], out['wall'][i, j] = time.process_time() - t, time.perf_counter() - w
             out['gap'][i, j] = optimum[i, j] - float(acc(*split(x)))
             out['infeasible'] += float(lat(*split(x))) > T * (1 + 1e-9)
     return out
