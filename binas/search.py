@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
-from itertools import product
+from itertools import combinations, product
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -32,8 +32,8 @@ __all__ = ['RESOURCES', 'FEAS_RTOL', 'SOLVERS', 'PREDICTOR_TYPES', 'binas_search
            'synthetic_latency_form', 'synthetic_accuracy_form', 'random_form', 'within', 'InfeasibleBudget',
            'Constraint', 'min_value', 'check_budgets', 'Objective', 'SearchResult', 'search', 'enumerate_space',
            'encode_indices', 'solve_brute', 'pareto_indices', 'Front', 'merge_fronts', 'stage_fronts', 'Frontier',
-           'frontier', 'solve_exact', 'solve_iqcp', 'solve_bcfw', 'solve_evo', 'named_points', 'frontier_figure',
-           'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search']
+           'frontier', 'solve_exact', 'solve_iqcp', 'polish', 'solve_bcfw', 'solve_evo', 'named_points',
+           'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'load_latency_form', 'run_search']
 
 # %% ../nbs/07_search.ipynb #6aa0749d
 class BlockCounts(NamedTuple):
@@ -658,6 +658,120 @@ def solve_iqcp(obj:Objective, cons:list[Constraint],
 
 SOLVERS['iqcp'] = solve_iqcp
 
+# %% ../nbs/07_search.ipynb #de3e1980
+def _ok(cons:list[Constraint], arch:Arch)->bool: return all(within(c.form.predict(arch), c.limit) for c in cons)
+
+@lru_cache(maxsize=64)
+def _stage_block(space:SearchSpace, s:int)->tuple[np.ndarray, np.ndarray]:
+    "Every configuration of stage s, read-only: ops (N, max_depth) with op 0 where absent, and the depth choice (N,)."
+    st, D, C = space.stages[s], space.max_depth, len(space.ops)
+    grids = [np.indices((C,) * d).reshape(d, -1).T for d in st.depths]
+    ops = np.concatenate([np.pad(g, ((0, 0), (0, D - g.shape[1]))) for g in grids])
+    didx = np.concatenate([np.full(len(g), di) for di, g in enumerate(grids)])
+    ops.setflags(write=False); didx.setflags(write=False)
+    return ops, didx
+
+def _gather(T:np.ndarray, Dc:np.ndarray, ops:np.ndarray, didx:np.ndarray)->np.ndarray:
+    "Dc[d] + Σ_b T[d, b, ops[b]] for every row: a stage's value from its (depth choices, positions, ops) table."
+    return Dc[didx] + T[didx[:, None], np.arange(ops.shape[1])[None], ops].sum(1)
+
+class _StageMoves:
+    "Exact moves of a few stages at a time: every configuration of every stage, its resources, and its predicted accuracy."
+    def __init__(self, obj:Objective, cons:list[Constraint]):
+        sp = self.space = obj.space
+        self.obj, self.cfg = obj, [_stage_block(sp, s) for s in range(sp.num_stages)]
+        tabs = [position_tables(c.form) for c in cons]
+        self.res = [np.stack([_gather(T[s], Dc[s], *self.cfg[s]) for T, Dc in tabs], -1) for s in range(sp.num_stages)]  # (N_s, k)
+        self.cap = np.array([c.limit - c.form.const + FEAS_RTOL * max(1.0, abs(c.limit)) for c in cons])
+        C = len(sp.ops)
+        self.offset = [np.r_[0, np.cumsum([C ** d for d in st.depths])[:-1]] for st in sp.stages]
+
+    def index(self, arch:Arch)->np.ndarray:
+        "The configuration index of every stage of `arch`."
+        C, ops, didx = len(self.space.ops), *arch.indices()
+        return np.array([self.offset[s][didx[s]] + sum(int(o) * C ** (len(arch.ops[s]) - 1 - b) for b, o in enumerate(arch.ops[s]))
+                         for s in range(self.space.num_stages)])
+
+    def arch(self, idx:np.ndarray)->Arch:
+        return arch_from_indices(self.space, np.stack([self.cfg[s][0][i] for s, i in enumerate(idx)]),
+                                 np.array([self.cfg[s][1][i] for s, i in enumerate(idx)]))
+
+    def feasible(self, idx:np.ndarray)->bool: return bool((sum(self.res[s][i] for s, i in enumerate(idx)) <= self.cap).all())
+
+    def stage_values(self, idx:np.ndarray, s:int, chunk:int=4096)->np.ndarray:
+        "Predicted accuracy of every configuration of stage s, the others as in `idx` (−inf where no completion fits)."
+        rest = sum(self.res[t].min(0) for t in range(len(idx)) if t != s)   # the other stages at their lightest
+        ok = np.flatnonzero((self.res[s] + rest <= self.cap).all(1))
+        v = np.full(len(self.res[s]), -np.inf)
+        if self.obj.kind == 'bilinear':
+            T, Dc = self._conditional_table(idx, s); v[ok] = _gather(T, Dc, self.cfg[s][0][ok], self.cfg[s][1][ok]); return v
+        ops, didx = (np.repeat(x[None], len(ok), 0) for x in self.arch(idx).indices())
+        ops[:, s], didx[:, s] = self.cfg[s][0][ok], self.cfg[s][1][ok]
+        for c in range(0, len(ok), chunk): v[ok[c:c+chunk]] = self.obj.values(*encode_indices(self.space, ops[c:c+chunk], didx[c:c+chunk]))
+        return v
+
+    def _conditional_table(self, idx:np.ndarray, s:int)->tuple[np.ndarray, np.ndarray]:
+        "A bilinear predictor with every stage but s fixed, as stage s's (depth choices, positions, ops) table and offsets."
+        sp, f = self.space, self.obj.form
+        S, D, C, ND = sp.num_stages, sp.max_depth, len(sp.ops), sp.num_depths
+        a, b = (x.reshape(S, -1) for x in self.arch(idx).encode())
+        a[s], b[s] = 0, 0
+        a, b = a.reshape(-1), b.reshape(-1)
+        base = f.const + f.lin_alpha @ a + f.lin_beta @ b + a @ f.bil @ b
+        u = (f.lin_alpha + f.bil @ b).reshape(S, D, C)[s]
+        w = (f.lin_beta + f.bil.T @ a).reshape(S, ND)[s]
+        own = f.bil.reshape(S, D, C, S, ND)[s, :, :, s]                      # (D, C, ND): the stage's own α·β products
+        return u[None] + np.moveaxis(own, -1, 0), base + w
+
+    def front(self, v:np.ndarray, s:int, f:float)->Front:
+        "The (resources ↓, gain over f ↑) front of stage s's configurations; choices are configuration indices."
+        ok = np.flatnonzero(np.isfinite(v))
+        p = ok[pareto_indices(self.res[s][ok], v[ok])]
+        return Front(self.res[s][p], v[p] - f, p[:, None])
+
+def _best_move(M:_StageMoves, idx:np.ndarray, f:float, size:int)->list[tuple[float, tuple, np.ndarray]]:
+    "Candidate moves (predicted gain, stages, their new configurations), best first: every group of ≤ `size` stages re-solved exactly."
+    S = M.space.num_stages
+    F = [M.front(M.stage_values(idx, s), s, f) for s in range(S)]
+    moves = []
+    for m in range(1, size + 1):
+        for group in combinations(range(S), m):
+            cap = M.cap - sum(M.res[t][i] for t, i in enumerate(idx) if t not in group)
+            if m == 1:
+                fr = F[group[0]]; ok = np.flatnonzero((fr.res <= cap).all(1))
+                if len(ok): j = ok[fr.acc[ok].argmax()]; moves.append((fr.acc[j], group, fr.choice[j]))
+                continue
+            G = F[group[0]]
+            for s in group[1:-1]: G = merge_fronts(G, F[s], cap)
+            pair = _best_pair(G, F[group[-1]], cap)
+            if pair is None: continue
+            i, j = pair
+            moves.append((G.acc[i] + F[group[-1]].acc[j], group, np.r_[G.choice[i], F[group[-1]].choice[j]]))
+    return sorted(moves, key=lambda m: -m[0])
+
+def polish(obj:Objective, cons:list[Constraint], arch:Arch, # a feasible architecture to improve
+           size:int=3, # stages re-solved together by one move
+           rounds:int=50, # at most this many accepted moves
+           tries:int=4, # candidate moves tried per round, best predicted gain first
+          )->tuple[Arch, dict]:
+    "Local search by exact moves: re-solve any `size` stages together, the others fixed; keep a move only if the predictor confirms it."
+    if not _ok(cons, arch): raise ValueError('polish: the starting architecture breaks a constraint')
+    M = _StageMoves(obj, cons)
+    idx, f = M.index(arch), obj.value(arch)
+    tol = 1e-12 * max(1.0, abs(f))
+    moves = 0
+    for _ in range(rounds):
+        moved = False
+        for gain, group, ch in _best_move(M, idx, f, size)[:tries]:
+            if gain <= tol: break
+            new = idx.copy(); new[list(group)] = ch
+            fn = obj.value(M.arch(new))
+            if fn > f + tol and M.feasible(new) and _ok(cons, M.arch(new)): idx, f, moved = new, fn, True; break
+        if not moved: break
+        moves += 1
+    return M.arch(idx), {'moves': moves, 'value': f}
+
+
 # %% ../nbs/07_search.ipynb #0a82eef3
 class _Relaxed:
     "LP oracles of the relaxed problem over one block, the other fixed."
@@ -702,8 +816,6 @@ def _feasible_start(cons:list[Constraint])->Arch:
     if len(cons) == 1: return min_value(cons[0].form)[1]
     zero = BilinearForm.zeros(cons[0].form.space)
     return solve_exact(Objective(zero, zero.space), cons)[0]
-
-def _ok(cons:list[Constraint], arch:Arch)->bool: return all(within(c.form.predict(arch), c.limit) for c in cons)
 
 def _toward(obj:Objective, cons:list[Constraint], arch:Arch, safe:Arch)->Arch:
     "Make `arch` feasible by copying decisions (a whole stage, or one block's op) of the feasible `safe` one."
@@ -760,8 +872,9 @@ def solve_bcfw(obj:Objective, cons:list[Constraint],
                iterations:int=200, # block steps (α and β alternate)
                step:float=0.2, # Frank–Wolfe step toward the LP vertex (a fixed damping; see the text)
                tol:float=1e-7, # stop when the Frank–Wolfe gap of both blocks is below this (relative)
+               polish_size:int=3, # stages re-solved together by the final `polish` (0: none, the raw vertex)
               )->tuple[Arch, dict]:
-    "Block-coordinate Frank–Wolfe on the relaxation, HiGHS LP oracles, then sparsification to a feasible vertex."
+    "Block-coordinate Frank–Wolfe on the relaxation, HiGHS LP oracles, sparsification to a feasible vertex, then `polish`."
     if not 0 < step <= 1: raise ValueError(f'bcfw: step must be in (0, 1], got {step}')
     sp, rel = obj.space, _Relaxed(obj.space, cons)
     start = _feasible_start(cons)
@@ -789,8 +902,10 @@ def solve_bcfw(obj:Objective, cons:list[Constraint],
         else: beta = cand[vals.argmax()]
     arch = _round_relaxed(obj, cons, rel, alpha, beta, start)
     if obj.value(start) > obj.value(arch): arch = start
-    return arch, {'optimal': False, 'relaxed_objective': f, 'iterations': it + 1, 'last_gaps': gaps[-2:],
-                  'rounding_loss': f - obj.value(arch)}
+    vertex = obj.value(arch)
+    info = {'optimal': False, 'relaxed_objective': f, 'iterations': it + 1, 'last_gaps': gaps[-2:], 'rounding_loss': f - vertex}
+    if polish_size: arch, p = polish(obj, cons, arch, polish_size); info.update(polish_moves=p['moves'], polish_gain=p['value'] - vertex)
+    return arch, info
 
 SOLVERS['bcfw'] = solve_bcfw
 
@@ -843,11 +958,13 @@ def _random_indices(space:SearchSpace, rng:np.random.Generator, n:int)->tuple[np
 def solve_evo(obj:Objective, cons:list[Constraint],
               population:int=100, # population size
               sample:int=25, # tournament size
-              cycles:int=10_000, # children evaluated in all
+              cycles:int=3_000, # children evaluated in all
               batch:int=25, # children per step (scored together)
               retries:int=10, # re-mutations of an infeasible child before repairing it
-              seed:int=0)->tuple[Arch, dict]:
-    "Regularised (aging) evolution with the predictor as fitness and every constraint as a hard filter."
+              seed:int=0, # seed of every random choice
+              polish_size:int=3, # stages re-solved together by the final `polish` of the best (0: none)
+             )->tuple[Arch, dict]:
+    "Regularised (aging) evolution with the predictor as fitness and every constraint as a hard filter, then `polish`."
     sp, rng, tabs = obj.space, np.random.default_rng(seed), _Tables(cons)
     start = _feasible_start(cons)
     s_ops, s_d = start.indices()
@@ -877,7 +994,9 @@ def solve_evo(obj:Objective, cons:list[Constraint],
         pop_o, pop_d, fit = np.concatenate([pop_o[nb:], c_o]), np.concatenate([pop_d[nb:], c_d]), np.concatenate([fit[nb:], c_f])
         if c_f.max() > best_f: k = int(c_f.argmax()); best_o, best_d, best_f = c_o[k].copy(), c_d[k].copy(), float(c_f[k])
         evaluated += nb
-    return arch_from_indices(sp, best_o, best_d), {'optimal': False, 'evaluated': evaluated, 'seed': seed}
+    arch, info = arch_from_indices(sp, best_o, best_d), {'optimal': False, 'evaluated': evaluated, 'seed': seed}
+    if polish_size: arch, p = polish(obj, cons, arch, polish_size); info.update(polish_moves=p['moves'], polish_gain=p['value'] - best_f)
+    return arch, info
 
 SOLVERS['evo'] = solve_evo
 

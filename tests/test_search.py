@@ -8,7 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from binas.bilinear import BilinearForm, save_form
-from binas.search import (Constraint, InfeasibleBudget, Objective, SearchResult, encode_indices, enumerate_space, frontier,
+from binas.search import (Constraint, InfeasibleBudget, Objective, SearchResult, encode_indices, enumerate_space, frontier, polish,
                           min_value, pareto_indices, random_form, resource_form, search, synthetic_accuracy_form,
                           synthetic_latency_form, table_form, block_counts, within)
 from binas.space import Arch, SearchSpace, Stage, named_archs
@@ -366,3 +366,45 @@ def test_cli_rejects_a_latency_form_as_predictor(files, tmp_path):
     d, _, _ = files
     out = cli('--predictor_ckpt_filename', d / 'lat.json', '--lut_filename', d / 'lat.json', '--inference_time_limit', 40, '--output', tmp_path)
     assert out.returncode != 0 and "holds a 'latency' form" in out.stderr and 'Traceback' not in out.stderr
+
+
+# --- polish: the exact-move local search that ends bcfw and evo ------------------------------------------------------
+
+@pytest.mark.parametrize('kind', PREDICTORS)
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 10_000), q=st.floats(0.05, 1.0))
+def test_polish_keeps_every_constraint_and_never_loses(kind, seed, q):
+    "Under latency and parameter budgets at once, from the lightest network: feasible, no worse than the start, no better than brute force."
+    lat, par = synthetic_latency_form(TINY, seed=seed % 5), resource_form(TINY, 'params')
+    cons = [Constraint(lat, quantile_budget(lat, q)), Constraint(par, quantile_budget(par, 0.8), 'params')]
+    start = search(BilinearForm.zeros(TINY), lat, cons[0].limit, 'exact', constraints=cons[1:]).arch   # a feasible vertex
+    obj = Objective(PREDICTORS[kind](TINY, seed), TINY)
+    got, info = polish(obj, cons, start, size=2)
+    assert all(within(c.form.predict(got), c.limit) for c in cons)
+    assert obj.value(start) - 1e-12 <= obj.value(got) <= brute(obj.predictor, cons, TINY) + 1e-9
+    assert abs(info['value'] - obj.value(got)) < 1e-9
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), q=st.floats(0.0, 1.0))
+def test_polish_of_all_stages_is_the_optimum_for_separable_predictors(seed, q):
+    "A move of every stage at once is the exact knapsack on a stage-separable predictor, with two resources too."
+    lat, par = synthetic_latency_form(TINY, seed=seed % 5), resource_form(TINY, 'params')
+    cons = [Constraint(lat, quantile_budget(lat, q)), Constraint(par, quantile_budget(par, 0.9), 'params')]
+    pred = random_form(TINY, seed) if seed % 2 else synthetic_accuracy_form(TINY, seed)
+    want = brute(pred, cons, TINY)
+    if want is None: return
+    start = search(BilinearForm.zeros(TINY), lat, cons[0].limit, 'exact', constraints=cons[1:]).arch
+    got, _ = polish(Objective(pred, TINY), cons, start, size=TINY.num_stages)
+    assert abs(pred.predict(got) - want) < 1e-9
+
+
+@pytest.mark.parametrize('solver', ['bcfw', 'evo'])
+def test_polished_solvers_are_deterministic_and_no_worse_than_raw(solver):
+    lat = synthetic_latency_form(FULL, seed=1)
+    acc = synthetic_accuracy_form(FULL, seed=1)
+    T = 0.5 * (min_value(lat)[0] + lat.predict(Arch.heaviest(FULL)))
+    a, b = search(acc, lat, T, solver), search(acc, lat, T, solver)
+    raw = search(acc, lat, T, solver, polish_size=0)
+    assert a.arch == b.arch and a.accuracy >= raw.accuracy - 1e-12
+    assert search(acc, lat, T, 'exact').accuracy >= a.accuracy - 1e-9
