@@ -547,8 +547,6 @@ def read_release_network(path:str|Path, # `w_heaviest_*.pth`, `BINAS_X_*.pth` or
     return kind, {'model': sd, **meta, 'source': _source(path, 'network')}
 
 # %% ../nbs/11_release.ipynb #b7df203d
-_BN = ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked')
-
 def _centre(w:torch.Tensor, k:int)->torch.Tensor:
     "The centre k×k of a depthwise kernel: the view binas's super-network gives a k×k op."
     lo = (w.shape[-1] - k) // 2
