@@ -63,7 +63,7 @@ def make_digits(root:Path, per_class:dict[str, int], seed:int=0, side:int=32)->P
 def _cmd(name:str, *args)->subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name(name)
     argv = [str(exe)] if exe.exists() else [sys.executable, '-c', f'import sys; from binas.train import {name}; sys.exit({name}())']
-    return subprocess.run([*argv, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600)
+    return subprocess.run([*argv, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=1800)   # generous: the limit that counts is the CPU-time assert
 
 
 def _one_line_error(r:subprocess.CompletedProcess)->str:
