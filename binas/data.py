@@ -20,7 +20,7 @@ from .core import FileFormatError, dist_env
 
 # %% auto #0
 __all__ = ['FMNIST_DIR', 'FMNIST_CLASSES', 'DataError', 'read_idx', 'load_fashion_mnist', 'TensorImageDataset',
-           'tensor_transforms', 'split_indices', 'DataSplits', 'get_data', 'make_loader']
+           'tensor_transforms', 'split_indices', 'DataSplits', 'get_data', 'data_shape', 'make_loader']
 
 # %% ../nbs/02_data.ipynb #d4d1ab68
 class DataError(ValueError):
@@ -158,6 +158,36 @@ def get_data(data:str|Path='fashion-mnist', # 'fashion-mnist', a folder of Fashi
                           10, 1, res, FMNIST_CLASSES, 'fashion-mnist')
     if not path.exists(): raise DataError(f"dataset {str(data)!r} not found: give 'fashion-mnist' or an ImageFolder root (train/, val/)")
     return _folder_splits(path, resolution or 224, train_percent, seed, augment)
+
+# %% ../nbs/02_data.ipynb #6321e7df
+_IMAGE_EXT = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+
+def _is_fmnist(data:str|Path)->bool:
+    p = Path(data)
+    return str(data).lower() in ('fashion-mnist', 'fashion_mnist', 'fmnist') or (p / 'train-labels-idx1-ubyte.gz').exists() \
+        or (p / 'train-labels-idx1-ubyte').exists()
+
+def data_shape(data:str|Path='fashion-mnist', # what `get_data` accepts
+               n:int=20, # classes whose first image is looked at
+              )->tuple[int, int]:
+    "(channels, resolution) of a dataset's images, as a search space must take them."
+    if _is_fmnist(data): return 1, 28
+    from PIL import Image, UnidentifiedImageError
+    tr = Path(data) / 'train'
+    if not tr.is_dir(): raise DataError(f"dataset {str(data)!r} not found or has no 'train/' folder: give 'fashion-mnist' or an ImageFolder root (train/, val/)")
+    sizes = {}
+    for cls in sorted(d for d in tr.iterdir() if d.is_dir())[:n]:
+        f = next((f for f in sorted(cls.iterdir()) if f.suffix.lower() in _IMAGE_EXT), None)
+        if f is None: continue
+        try:
+            with Image.open(f) as im: sizes.setdefault(im.size, str(f))
+        except (OSError, UnidentifiedImageError): raise DataError(f'image {str(f)!r} cannot be read') from None
+    if not sizes: raise DataError(f'image folder {str(tr)!r} holds no images in class sub-folders (expected <class>/<image>.jpg)')
+    if len(sizes) > 1:
+        seen = ', '.join(f'{w}×{h}' for w, h in list(sizes)[:3])
+        raise DataError(f'images in {str(tr)!r} differ in size ({seen}): give the resolution to train at (--resolution)')
+    (w, h), = sizes
+    return 3, min(w, h)
 
 # %% ../nbs/02_data.ipynb #1fae04a3
 def make_loader(ds:Dataset, batch_size:int, train:bool, # shuffle and drop the last partial batch?

@@ -23,10 +23,11 @@ from timm.models._efficientnet_builder import decode_arch_def, round_channels
 from timm.models.mobilenetv3 import MobileNetV3
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'BLOCK_TYPES', 'IMAGENET_STAGES', 'BINAS', 'BINAS_PAPER_LATENCY_MS', 'BINAS_PAPER_TOP1', 'HARDCORENAS',
-           'ArchStringError', 'BlockArgs', 'parse_block', 'parse_arch_def', 'Op', 'Stage', 'SearchSpace', 'demo_space',
-           'get_space', 'Arch', 'arch_from_indices', 'encode_archs', 'sample_archs', 'named_archs',
-           'timm_hardcorenas_arch_defs', 'build_model']
+__all__ = ['ACTIVATIONS', 'BLOCK_TYPES', 'IMAGENET_STAGES', 'SPACE_PRESETS', 'BINAS', 'BINAS_PAPER_LATENCY_MS',
+           'BINAS_PAPER_TOP1', 'HARDCORENAS', 'ArchStringError', 'BlockArgs', 'parse_block', 'parse_arch_def', 'Op',
+           'Stage', 'SearchSpace', 'demo_space', 'map_sizes', 'stage_strides', 'derive_space', 'get_space', 'Arch',
+           'arch_from_indices', 'encode_archs', 'sample_archs', 'named_archs', 'timm_hardcorenas_arch_defs',
+           'build_model']
 
 # %% ../nbs/00_space.ipynb #1d7a1cda
 class ArchStringError(ValueError):
@@ -206,6 +207,9 @@ class SearchSpace:
             if not getattr(self, name): raise ValueError(f'SearchSpace: {name} must not be empty')
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.default_act not in ACTIVATIONS: raise ValueError(f'SearchSpace: unknown default_act {self.default_act!r}')
+        for name in ('in_chans', 'resolution'):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f'SearchSpace: {name} must be a positive integer, got {v!r}')
         for name in ('first_block', 'last_block'):
             try: parse_block(getattr(self, name))
             except ArchStringError as e: raise ValueError(f'SearchSpace: {name}: {e}') from None
@@ -276,17 +280,100 @@ def demo_space()->SearchSpace:
     sp = SearchSpace().scaled(0.5, resolution=28, in_chans=1)
     return replace(sp, stages=(replace(sp.stages[0], stride=1),) + sp.stages[1:])
 
+# %% ../nbs/00_space.ipynb #df025d8c
+def map_sizes(resolution:int, # input height = width
+              strides:Sequence[int], # stride of each elastic stage
+             )->tuple[int, ...]:
+    "Side of each elastic stage's output map: the stem halves the input, 'same' padding rounds up."
+    m, out = -(-resolution // 2), []
+    for s in strides: m = -(-m // s); out.append(m)
+    return tuple(out)
+
+def stage_strides(resolution:int, # input height = width
+                  min_map:int=2, # the smallest map the last elastic stage may produce
+                  base:Sequence[int]=tuple(s.stride for s in IMAGENET_STAGES), # strides to start from
+                 )->tuple[int, ...]:
+    "`base` strides with stride-2 stages turned to stride 1, earliest first, until the last map is at least `min_map` wide."
+    strides = list(base)
+    while map_sizes(resolution, strides)[-1] < min_map:
+        if 2 not in strides:
+            raise ValueError(f'resolution {resolution} is too small: even with every stage at stride 1 the last map is '
+                             f'{map_sizes(resolution, strides)[-1]} pixel(s) wide, under min_map={min_map}')
+        strides[strides.index(2)] = 1
+    return tuple(strides)
+
+@patch(as_prop=True)
+def feature_maps(self:SearchSpace)->tuple[int, ...]:
+    "Side of each elastic stage's output map at the space's resolution."
+    return map_sizes(self.resolution, [s.stride for s in self.stages])
+
+# %% ../nbs/00_space.ipynb #76243b41
+def _depth_range(depths:Sequence[int]|str, # (1, 2), '1-3' or '2,3,4'
+                )->tuple[int, ...]:
+    "The depth choices `depths` spells, checked."
+    d = depths
+    try:
+        if isinstance(d, str):
+            d = d.strip()
+            if '-' in d: lo, hi = (int(x) for x in d.split('-')); d = tuple(range(lo, hi + 1))
+            else: d = tuple(int(x) for x in d.split(','))
+        d = tuple(d)
+        ok = bool(d) and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in d) and min(d) >= 1 \
+             and list(d) == sorted(set(d))
+    except (TypeError, ValueError): ok = False
+    if not ok: raise ValueError(f"depths {depths!r}: expected distinct increasing depths of at least 1, e.g. (1, 2), '1-3' or '2,3,4'")
+    return tuple(int(x) for x in d)
+
+def derive_space(in_chans:int=3, # input channels
+                 resolution:int=224, # input height = width
+                 width:float=1.0, # width multiplier (every width rounded to a multiple of 8)
+                 depths:Sequence[int]|str|None=None, # depth choices of every elastic stage (default: ImageNet's 2-4)
+                 strides:Sequence[int]|None=None, # stride (1 or 2) of each elastic stage (default: `stage_strides(resolution, min_map)`)
+                 min_map:int=2, # smallest last-stage map the stride rule allows
+                )->SearchSpace:
+    "The ImageNet space fitted to other data: `in_chans`×`resolution`² input, widths × `width`, chosen depths and strides."
+    for name, v in (('in_chans', in_chans), ('resolution', resolution), ('min_map', min_map)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f'{name} must be a positive integer, got {v!r}')
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 4:
+        raise ValueError(f'width multiplier must be in (0, 4], got {width!r}')
+    base = SearchSpace()
+    if strides is None: strides = stage_strides(int(resolution), int(min_map))
+    strides = tuple(strides)
+    if len(strides) != base.num_stages or any(s not in (1, 2) for s in strides):
+        raise ValueError(f'strides {strides!r}: expected {base.num_stages} strides of 1 or 2')
+    ds = _depth_range(depths) if depths is not None else None
+    sp = base.scaled(width, resolution=int(resolution), in_chans=int(in_chans))
+    return replace(sp, stages=tuple(replace(s, stride=st, depths=ds or s.depths) for s, st in zip(sp.stages, strides)))
+
 # %% ../nbs/00_space.ipynb #7db8ddd8
-def get_space(spec:str|SearchSpace|None=None, # 'imagenet', 'demo', a JSON file written from `SearchSpace.to_dict`, or a space
+SPACE_PRESETS = {'imagenet': dict(in_chans=3, resolution=224, width=1.0),  # the paper's space
+                 'small': dict(in_chans=3, resolution=32, width=0.5),      # small RGB images
+                 'demo': dict(in_chans=1, resolution=28, width=0.5)}       # Fashion-MNIST (= demo_space())
+
+def get_space(spec:str|SearchSpace|None=None, # 'imagenet', 'small', 'demo', 'auto', a JSON file written from `SearchSpace.to_dict`, or a space
+              in_chans:int|None=None, # derive the preset for this many input channels
+              resolution:int|None=None, # ... for this input resolution
+              width:float|None=None, # ... with this width multiplier
+              depths:Sequence[int]|str|None=None, # ... with these depth choices per stage, e.g. '1-3'
              )->SearchSpace:
-    "A search space by name or file — what every command's `--space` flag accepts."
+    "A search space by name or file — what every command's `--space` flag accepts — optionally derived for other data."
+    over = {k: v for k, v in dict(in_chans=in_chans, resolution=resolution, width=width, depths=depths).items() if v is not None}
+    if spec == 'auto':
+        if in_chans is None or resolution is None:
+            raise ValueError("search space 'auto' is derived from the data: give in_chans and resolution "
+                             '(binas_train and binas_validate read them from the data)')
+        spec = 'small'
+    name = spec if isinstance(spec, str) and spec in SPACE_PRESETS else 'imagenet' if spec in (None, '') else None
+    if name is not None:
+        if not over: return SearchSpace() if name == 'imagenet' else demo_space() if name == 'demo' else derive_space(**SPACE_PRESETS[name])
+        return derive_space(**{**SPACE_PRESETS[name], **over})
+    if over: raise ValueError(f"search space {str(spec)[:60]!r} is used as it is: {', '.join(over)} derive only from "
+                              f"a named space ({', '.join(SPACE_PRESETS)}, auto)")
     if isinstance(spec, SearchSpace): return spec
-    if spec in (None, '', 'imagenet'): return SearchSpace()
-    if spec == 'demo': return demo_space()
     import json
     from pathlib import Path
     p = Path(spec)
-    if not p.is_file(): raise ValueError(f"search space {spec!r}: expected 'imagenet', 'demo' or a JSON file")
+    if not p.is_file(): raise ValueError(f"search space {spec!r}: expected 'imagenet', 'small', 'demo', 'auto' or a JSON file")
     try: return SearchSpace.from_dict(json.loads(p.read_text()))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f'search space file {spec!r} is not valid JSON') from None
 

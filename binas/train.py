@@ -309,7 +309,8 @@ def train_heaviest(splits:DataSplits, space:SearchSpace, cfg:TrainConfig,
                    resume:str|Path|None=None)->dict:
     "Stage 1: train the heaviest network of `space` (w_h)."
     if splits.in_chans != space.in_chans or splits.resolution != space.resolution:
-        raise ValueError(f'data is {splits.in_chans}×{splits.resolution}² but the space expects {space.in_chans}×{space.resolution}²')
+        raise ValueError(f'data is {splits.in_chans}×{splits.resolution}² but the space expects {space.in_chans}×{space.resolution}²: '
+                         f'derive a space that fits (binas_train: --space auto, or --in_chans {splits.in_chans} --resolution N)')
     model = build_model(Arch.heaviest(space), num_classes=splits.num_classes, drop_rate=cfg.drop, drop_path_rate=cfg.drop_path)
     learn = make_learner(model, splits, cfg)
     out_dir = out_dir or (Path(resume).parent if resume and Path(resume).is_file() else resume) or new_run_dir(resolution=space.resolution)
@@ -437,12 +438,20 @@ def finetune(arch:Arch, splits:DataSplits, cfg:TrainConfig,
 # %% ../nbs/03_train.ipynb #40066778
 from fastcore.script import call_parse, Param, store_true
 from .core import command
-from .data import get_data
+from .data import data_shape, get_data
 from .space import get_space
 
 def _cfg_from(**kw)->TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in kw.items() if k in names})
+
+def _cli_space(space:str|None, data:str, in_chans:int|None=None, resolution:int|None=None, width_mult:float|None=None,
+               depths:str|None=None, default:str|None=None)->SearchSpace:
+    "The space `--space` and the flags that derive one ask for; `auto` takes channels and resolution from the data."
+    if space == 'auto':
+        c, r = data_shape(data)
+        in_chans, resolution = in_chans or c, resolution or r
+    return get_space(space or default, in_chans, resolution, width_mult, depths)
 
 def _teacher(path:str|Path)->nn.Module:
     "A frozen teacher from a w_h (heaviest) or w* (super-network: its heaviest path) checkpoint."
@@ -473,7 +482,11 @@ def _binas_train(
     real_KD:bool=True, # stage 2: KL divergence on logits (--no-real_KD: MSE of logits)
     groups:int=4, # stage 2: sub-networks per batch (multipath)
     sandwich:bool=True, # stage 2: one group of every batch trains the heaviest path (--no-sandwich: all groups random)
-    space:str=None, # 'demo', 'imagenet' or a space JSON (default: demo for Fashion-MNIST, imagenet otherwise)
+    space:str=None, # 'small', 'demo', 'imagenet', 'auto' (fitted to the data) or a space JSON (default: demo for Fashion-MNIST, imagenet otherwise)
+    in_chans:int=None, # derive the space for this many input channels (--space auto: the data's)
+    resolution:int=None, # derive the space for this input resolution (--space auto: the data's)
+    width_mult:float=None, # derive the space with this width multiplier (widths rounded to multiples of 8)
+    depths:str=None, # derive the space with these depths for every stage, e.g. 1-3 or 2,3,4
     train_percent:float=80, # % of the training set that trains weights (the rest is the held-out search split)
     augment:bool=True, # augment training images (--no-augment: none; converges faster in short schedules)
     batch_size:int=128, # images per step and process (-b)
@@ -503,7 +516,8 @@ def _binas_train(
 ):
     "Train the heaviest network, the super-network, or a searched network (the original release's train.py)."
     cfg = _cfg_from(**locals())
-    sp = get_space(space or ('demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet'))
+    sp = _cli_space(space, data, in_chans, resolution, width_mult, depths,
+                    default='demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet')
     splits = get_data(data, sp.resolution, train_percent, seed, augment)
     out = Path(resume) if resume and Path(resume).is_dir() else Path(resume).parent if resume else new_run_dir(output, sp.resolution)
     if train_elastic_model:
@@ -517,6 +531,9 @@ def _binas_train(
         r = finetune(arch, splits, cfg, init, _teacher(initial_checkpoint_IKD) if use_KD else None, gamma_knowledge, out, resume)
     elif heaviest_network: r = train_heaviest(splits, sp, cfg, out, resume)
     else: raise ValueError('choose a stage: --heaviest_network, --train_elastic_model or --mobilenet_string')
+    args = Path(r['out_dir']) / 'args.yaml'
+    if dist_env().is_main and args.is_file():   # the run's space as a file, for the commands that take --space
+        from binas.core import save_json; save_json(yaml.safe_load(args.read_text())['space'], args.with_name('space.json'))
     best = max((h.get('top1', float('nan')) for h in r['history']), default=float('nan'))
     print(f"done: {len(r['history'])} epochs, best held-out top-1 {best:.2f}%; checkpoints in {r['out_dir']}")
     return r
@@ -550,7 +567,11 @@ def _binas_validate(
     mobilenet_string:str=None, # architecture string (default: the one the checkpoint records)
     checkpoint:str=None, # weights: a binas checkpoint (heaviest, super-network, fine-tuned) or a plain state dict
     model:str=None, # a timm model name instead of an architecture string, e.g. hardcorenas_a
-    space:str=None, # 'demo', 'imagenet' or a space JSON, when the checkpoint does not record it
+    space:str=None, # 'small', 'demo', 'imagenet', 'auto' or a space JSON, when the checkpoint does not record it
+    in_chans:int=None, # derive that space for this many input channels
+    resolution:int=None, # derive that space for this input resolution
+    width_mult:float=None, # derive that space with this width multiplier
+    depths:str=None, # derive that space with these depths for every stage, e.g. 1-3
     batch_size:int=256, # images per batch (-b)
     split:Param('which split to measure', str, choices=['test', 'search'])='test',
     train_percent:float=80, # defines the search split
@@ -558,10 +579,15 @@ def _binas_validate(
     output:str=None, # also write the result as JSON here
 ):
     "Top-1 / top-5 of a network on a dataset split (the original release's validate.py)."
-    net = load_network(mobilenet_string, checkpoint, model, space)
-    res = getattr(net, 'default_cfg', {}).get('input_size', (3, 224, 224))[-1]
-    sp_res = next((SearchSpace.from_dict(c['space']).resolution for c in [load_checkpoint(checkpoint)] if 'space' in c), res) if checkpoint else res
-    splits = get_data(data, sp_res, train_percent)
+    given = _cli_space(space, data, in_chans, resolution, width_mult, depths) \
+        if space or any(v is not None for v in (in_chans, resolution, width_mult, depths)) else None
+    net = load_network(mobilenet_string, checkpoint, model, given)
+    ck = load_checkpoint(checkpoint) if checkpoint else {}
+    sp = SearchSpace.from_dict(ck['space']) if 'space' in ck else given if not model else None
+    res = sp.resolution if sp else getattr(net, 'default_cfg', {}).get('input_size', (3, 224, 224))[-1]
+    splits = get_data(data, res, train_percent)
+    if sp and sp.in_chans != splits.in_chans:
+        raise ValueError(f'the network takes {sp.in_chans}-channel images, the data has {splits.in_chans} channels')
     ds = splits.test if split == 'test' else splits.search
     if ds is None: raise ValueError('--split search needs --train_percent below 100')
     dev = TrainConfig(device=device).torch_device
