@@ -516,6 +516,7 @@ def _binas_train(
 ):
     "Train the heaviest network, the super-network, or a searched network (the original release's train.py)."
     cfg = _cfg_from(**locals())
+    seed_everything(seed)   # before anything draws: the initialisation is part of what --seed fixes
     sp = _cli_space(space, data, in_chans, resolution, width_mult, depths,
                     default='demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet')
     splits = get_data(data, sp.resolution, train_percent, seed, augment)

@@ -73,7 +73,8 @@ def _one_line_error(r:subprocess.CompletedProcess)->str:
 
 
 TRAIN = ['--heaviest_network', '--space', 'small', '--in_chans', 3, '--resolution', 32, '--width_mult', 0.25, '--depths', '1-2',
-         '--no-augment', '--opt', 'adamw', '--lr', 0.003, '--weight_decay', 0.05, '--epochs', 7, '-b', 64, '--device', 'cpu']
+         '--no-augment', '--opt', 'adamw', '--lr', 0.005, '--weight_decay', 0.05, '--epochs', 7, '-b', 64, '--device', 'cpu', '--seed', 0]
+# lr 0.005 over seeds 0-3 measured 88.8 / 95.4 / 89.4 / 92.8 % (lr 0.003: 80.6 / 90.6 / …): the 80 % bar keeps a margin
 
 
 def test_small_rgb_folder(tmp_path):
