@@ -21,7 +21,7 @@ from torchvision.datasets import FashionMNIST
 from binas.space import Arch, build_model, demo_space, sample_archs
 from binas.supernet import PathSampler, SuperNet, bn_recalibration_effect, inplace_distillation_loss, stage_outputs
 
-DATA = Path('/usr/share/datasets/fashion-mnist')   # Debian's dataset-fashion-mnist package (DESIGN.md §7)
+DATA = Path('/usr/share/datasets/fashion-mnist')   # Debian's dataset-fashion-mnist package (nbs/02_data.ipynb)
 
 
 def load_fashion_mnist(root:Path):

@@ -100,7 +100,7 @@ def table_form(space:SearchSpace, # the space
                table:np.ndarray, # (stages, max_depth, ops): the cost of op c at position b of stage s
                const:float=0.0, # the fixed part (stem, head, ...)
               )->BilinearForm:
-    "The bilinear form t₀ + pᵀα + αᵀΘβ of a per-block cost table (DESIGN.md §3): position 1 always counts, position b when depth ≥ b."
+    "The bilinear form t₀ + pᵀα + αᵀΘβ of a per-block cost table (the design page's latency form): position 1 always counts, position b when depth ≥ b."
     S, D, C, ND = space.num_stages, space.max_depth, len(space.ops), space.num_depths
     table = np.asarray(table, float)
     if table.shape != (S, D, C): raise ValueError(f'table_form: table has shape {table.shape}, expected {(S, D, C)}')

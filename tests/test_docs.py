@@ -53,6 +53,14 @@ def test_check_reports_missing_image_and_dead_link(tmp_path):
     assert any('index.html: dead link nowhere.html (HTTP 404)' in p for p in problems), problems
 
 
+def test_mermaid_block_is_left_out_and_the_rest_kept(tmp_path):
+    "Quarto draws a ```{mermaid} block; this site has no mermaid.js offline, so the block goes and the text around it stays."
+    _nb(tmp_path / 'd.ipynb', 'D', 'before\n\n```{mermaid}\nflowchart LR\n  a --> b\n```\n\n```text\na --> b\n```\nafter')
+    src = docs.processed(tmp_path / 'd.ipynb').cells[1].source
+    assert 'flowchart' not in src and '{mermaid}' not in src, src
+    assert src.startswith('before') and '```text\na --> b\n```' in src and src.endswith('after'), src
+
+
 def test_sidebar_naming_a_missing_notebook_stops_the_build(tmp_path):
     nbs = tmp_path / 'nbs'; nbs.mkdir()
     (nbs / 'sidebar.yml').write_text(yaml.safe_dump({'website': {'sidebar': {'contents': ['index.ipynb']}}}))

@@ -9,7 +9,8 @@ and nbs/sidebar.yml as usual (`custom_sidebar = True` in settings.ini: sidebar.y
 lists every notebook). This script exists because Quarto cannot be installed everywhere (its installer
 downloads a binary): it runs nbdev's own documentation processors (`FilterDefaults`: hidden cells dropped,
 `show_doc` rendered, symbols linked) and renders each notebook with nbconvert, naming pages as Quarto does
-(`00c_bilinear.ipynb` -> `bilinear.html`) so nbdev's doc links resolve inside the site.
+(`00c_bilinear.ipynb` -> `bilinear.html`) so nbdev's doc links resolve inside the site. A ```{mermaid} diagram is
+left out (Quarto draws it; here it would need mermaid.js from the internet): say the same in a text diagram beside it.
 `check` needs Debian's chromium and chromium-driver (`bash tools/setup.sh --test`) and the `selenium` package.
 """
 import html, os, posixpath, re, shutil, sys, warnings
@@ -45,10 +46,16 @@ def processed(path: Path) -> nbformat.NotebookNode:
     if head: out.cells.insert(0, nbformat.v4.new_markdown_cell(head))
     for c in out.cells:
         if c.cell_type == 'code': _quarto_cell(c)
+        else: c.source = _MERMAID.sub('', c.source)
     out.metadata['title'] = fm.get('title', path.stem)
     # nbdev_clean may strip language_info; the code is Python all the same (README fences, highlighting)
     out.metadata.setdefault('language_info', {}).setdefault('name', 'python')
     return out
+
+
+# A ```{mermaid} block is a diagram Quarto draws; without Quarto it would need mermaid.js from a CDN (this site is checked
+# offline), so it is left out here: the notebook says the same in a form that renders anywhere (a text diagram, a figure)
+_MERMAID = re.compile(r'^```\{mermaid\}[ \t]*\n.*?^```[ \t]*(\n|$)', flags=re.M | re.S)
 
 
 def _quarto_cell(cell):
