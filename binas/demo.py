@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import FileFormatError, atomic_write, command, load_json, save_json, seed_everything
+from .core import FileFormatError, atomic_write, command, load_json, progress, save_json, seed_everything
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
@@ -328,7 +328,6 @@ def measure(run:Run)->dict:
     rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip,
                                                   'anchored': True, 'record': 2})
     uniq = list(dict.fromkeys(m.arch))
-    from fastprogress.fastprogress import progress_bar
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
     # then one-shot accuracy (torch work in between would disturb the timings)
     # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
@@ -336,13 +335,13 @@ def measure(run:Run)->dict:
     anchors, anchors_ms = _anchors(run)
     timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
     todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
-    for i in progress_bar(range(0, len(todo), 6)):
+    for i in progress(range(0, len(todo), 6), 'latency (chunks of 6 networks)'):
         part = todo[i:i + 6]
         t, _, speed = time_with_anchors([Arch.from_string(x, sp) for x in part], anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
         for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
     net, images = _oneshot_net(run), _images(run, 'report')
     todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
-    for i in progress_bar(range(0, len(todo), 8)):
+    for i in progress(range(0, len(todo), 8), 'one-shot accuracy (chunks of 8 networks)'):
         part = todo[i:i + 8]
         for s_, v in zip(part, oneshot_scores(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', oneshot_record(v))
     m = _with_measurements(run, m, rs)

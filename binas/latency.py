@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from .bilinear import BilinearForm, table_form
-from .core import FileFormatError, ResultStore, command, load_json, save_json, torch_threads
+from .core import FileFormatError, ResultStore, command, load_json, progress as progress_loop, save_json, torch_threads
 from .report import ranking_metrics, save_fig, scatter
 from .space import Arch, SearchSpace, build_model, get_space, named_archs, sample_archs
 from fastcore.basics import patch
@@ -289,8 +289,7 @@ def measure_lut(space:SearchSpace|None=None, # the space (default: ImageNet)
     net = _Net(space, batch_size)
     plan = [(k, f) for k, f in _plan(net, method) if k not in rec]
     resumed = len([k for k in rec if not k.startswith('e2e/')])
-    from tqdm.auto import tqdm
-    for key, build in tqdm(plan, desc=f'LUT {target}', disable=not progress, initial=resumed, total=resumed + len(plan)):
+    for key, build in progress_loop(plan, f'LUT {target}' + (f' ({resumed} resumed)' if resumed else ''), show=progress):
         model, x = build()
         rec[key] = measure_module(model, x, target, repeats, threads, warmup, scrub_mb if method == 'isolated' else 0)
         if store is not None: store.add(key, rec[key])
@@ -408,9 +407,8 @@ def measure_many(archs:Sequence[Arch], # networks of one space
                  target:str='onnx', batch_size:int=1, repeats:int=30, threads:int=1, rounds:int=3, warmup:int=5,
                  progress:bool=False)->np.ndarray:
     "Median end-to-end latency (ms) of each network, timed in `rounds` interleaved rounds of `repeats // rounds` runs."
-    from tqdm.auto import tqdm
     x = example_input(archs[0].space, batch_size)
-    runners = [make_runner(build_model(a), x, target, threads) for a in tqdm(archs, desc='build', disable=not progress)]
+    runners = [make_runner(build_model(a), x, target, threads) for a in progress_loop(archs, 'build', show=progress)]
     per = max(1, repeats // rounds)
     ts = [[] for _ in archs]
     with torch_threads(threads):
@@ -634,8 +632,7 @@ def _calibrate_measured(lt:LatencyTable, store:ResultStore|None, rec:dict, n:int
     m, archs = lt.meta, calibration_archs(lt.space, n, seed)
     anchors = archs[:2]   # the lightest and the heaviest network, timed again in every chunk
     todo = [a for a in archs if _e2e_key(a) not in rec]
-    from tqdm.auto import tqdm
-    for i in tqdm(range(0, len(todo), chunk), desc='calibration networks', disable=not progress):
+    for i in progress_loop(range(0, len(todo), chunk), f'calibration networks (chunks of {chunk})', show=progress):
         part = todo[i:i + chunk]
         ref = rec.get(ANCHORS_KEY, {}).get('anchors_ms')
         t, at, speed = time_with_anchors(part, anchors, ref, m['target'], m['batch_size'], repeats, m['threads'])

@@ -19,6 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import yaml
 from fastai.callback.core import Callback, CancelFitException
+from fastcore.basics import noop
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import ParamScheduler, SchedCos, SchedLin, combine_scheds, combined_cos
 from fastai.callback.training import GradientClip
@@ -26,19 +27,18 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam, RMSProp
-from fastprogress.fastprogress import progress_bar
 
 from .core import (FileFormatError, atomic_write, barrier, dist_env, init_distributed, load_checkpoint,
-                        save_checkpoint, seed_everything)
+                        progress as progress_loop, progress_mode, save_checkpoint, seed_everything)
 from .data import DataSplits, make_loader
 from .space import Arch, SearchSpace, build_model
 
 # %% auto #0
 __all__ = ['binas_train', 'binas_validate', 'TrainConfig', 'lr_schedule', 'TrainingDiverged', 'StopOnNaN', 'Checkpointer',
-           'DistributedTrainer', 'make_learner', 'top1', 'top5', 'new_run_dir', 'resolve_resume', 'fit_run',
-           'load_weights', 'evaluate', 'heaviest_meta', 'train_heaviest', 'MultipathDistillation', 'supernet_meta',
-           'load_heaviest_network', 'train_supernet', 'load_supernet', 'kd_kl', 'KnowledgeDistillation',
-           'finetune_meta', 'finetune', 'load_network']
+           'DistributedTrainer', 'EpochLines', 'make_learner', 'top1', 'top5', 'new_run_dir', 'resolve_resume',
+           'fit_run', 'load_weights', 'evaluate', 'heaviest_meta', 'train_heaviest', 'MultipathDistillation',
+           'supernet_meta', 'load_heaviest_network', 'train_supernet', 'load_supernet', 'kd_kl',
+           'KnowledgeDistillation', 'finetune_meta', 'finetune', 'load_network']
 
 # %% ../nbs/03_train.ipynb #e8dc0336
 @dataclass
@@ -175,6 +175,21 @@ class DistributedTrainer(Callback):
             if hasattr(getattr(dl, 'sampler', None), 'set_epoch'): dl.sampler.set_epoch(self.epoch)
     def after_fit(self): self.learn.model = _unwrap(self.model)
 
+# %% ../nbs/03_train.ipynb #4eecbfef
+class EpochLines(Callback):
+    "fastai's table of epochs (losses, metrics, time) as plain lines, one per epoch, no bars: for logs and pipes."
+    order = ProgressCallback.order
+    def before_fit(self):
+        self.old_logger, self.widths = self.learn.logger, None
+        if self.old_logger is noop: return    # `learn.no_logging()` silences it too
+        self.learn.logger = self._write
+        self._write(self.recorder.metric_names)
+    def _write(self, log):
+        cells = [f'{v:.6f}' if isinstance(v, float) else str(v) for v in log]
+        self.widths = self.widths or [max(8, len(c)) for c in cells]
+        print('  '.join(c.ljust(w) for c, w in zip(cells, self.widths)).rstrip(), flush=True)
+    def after_fit(self): self.learn.logger = self.old_logger
+
 # %% ../nbs/03_train.ipynb #de1dd942
 def _opt_func(cfg:TrainConfig):
     return {'sgd': partial(SGD, mom=cfg.momentum), 'adamw': partial(Adam, decouple_wd=True),
@@ -210,7 +225,10 @@ def make_learner(model:nn.Module, # the network to train
     if dev.type == 'cuda' and cfg.amp != 'off':
         from fastai.callback.fp16 import MixedPrecision
         learn.add_cb(MixedPrecision('fp16' if cfg.amp == 'fp16' else 'bf16'))
-    if not env.is_main: learn.remove_cb(ProgressCallback)
+    mode = progress_mode() if env.is_main else 'off'   # bars, `EpochLines` or silence
+    if mode != 'bar': learn.remove_cb(ProgressCallback)
+    if mode == 'line': learn.add_cb(EpochLines())
+    if mode == 'off': learn.logger = noop   # without a progress callback the Recorder would print raw lists
     return learn
 
 # %% ../nbs/03_train.ipynb #b6b51ad8
@@ -285,7 +303,7 @@ def evaluate(model:nn.Module, loader, device:torch.device|str|None=None, progres
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     tot = torch.zeros(4, dtype=torch.float64)  # correct@1, correct@5, loss sum, count
-    for xb, yb in (progress_bar(loader, leave=False) if progress and dist_env().is_main else loader):
+    for xb, yb in progress_loop(loader, 'evaluate', leave=False, show=progress and dist_env().is_main):
         xb, yb = xb.to(device), yb.to(device)
         out = model(xb).float()
         k = min(5, out.shape[1])

@@ -17,7 +17,7 @@ def cli(cmd, *args, **kw):
     "Run a command through its installed console script (what users run: `sys.exit(cmd())`) where there is one."
     exe = Path(sys.executable).with_name(cmd)
     argv = [str(exe)] if exe.exists() else [sys.executable, '-c', f'import sys; from binas.train import {cmd}; sys.exit({cmd}())']
-    return subprocess.run([*argv, *map(str, args)], capture_output=True, text=True, env=ENV, **kw)
+    return subprocess.run([*argv, *map(str, args)], **{'capture_output': True, 'text': True, 'env': ENV, **kw})
 
 
 def test_kill_and_resume(tmp_path):
@@ -44,6 +44,23 @@ def test_kill_and_resume(tmp_path):
     m = build_model(Arch.from_string(best['arch'], demo_space()), num_classes=10)
     m.load_state_dict(best['model'])
     assert best['best'] == max(h['top1'] for h in after['history'])
+
+
+def test_piped_output_is_one_line_per_epoch(tmp_path):
+    "Output into a file or a pipe (a cluster job's log): fastai's table of epochs without bar fragments; BINAS_PROGRESS forces bars."
+    env = {k: v for k, v in ENV.items() if k not in ('PYTHONWARNINGS', 'BINAS_PROGRESS')}   # warnings repeated per batch count too
+    args = ['--heaviest_network', '-b', 64, '--limit_train', 128, '--limit_valid', 64, '--device', 'cpu', '--lr', 0.01]
+    r = cli('binas_train', *args, '--epochs', 2, '--output', tmp_path / 'lines', env=env, timeout=900, text=False)   # bytes: text would turn '\r' into '\n'
+    out = (r.stdout + r.stderr).decode()
+    assert r.returncode == 0, out[-2000:]
+    lines = out.splitlines()
+    assert '\r' not in out and '█' not in out, out[-2000:]
+    assert [l.split()[0] for l in lines if l.split() and l.split()[0] in ('epoch', '0', '1')] == ['epoch', '0', '1'], lines
+    assert len(lines) <= 5, lines                                                  # header, 2 epochs, the closing 'done' line
+    r = cli('binas_train', *args, '--epochs', 1, '--output', tmp_path / 'bars', env={**env, 'BINAS_PROGRESS': 'bar'}, timeout=900, text=False)
+    assert r.returncode == 0 and r.stdout.count(b'\r') > 3, r.stdout[-2000:]
+    msg = _one_line_error(cli('binas_train', *args, env={**env, 'BINAS_PROGRESS': 'fancy'}))
+    assert 'BINAS_PROGRESS' in msg
 
 
 def test_torchrun_gloo_identical_weights(tmp_path):
