@@ -1,6 +1,6 @@
 """Every benchmark's ratio in one run: `python -m bench` (from the repository root).
 
-    python -m bench                          # CPU: the ratios that need no trained network (~10 min on 2 cores)
+    python -m bench                          # CPU: the ratios that need no trained network (about 15 min on 2 cores)
     python -m bench --checkpoint W.pth.tar   # + one-shot evaluation and contribution timing on a trained super-network
     python -m bench --device cuda            # the CUDA set (so far: the super-network step)
 
@@ -26,7 +26,7 @@ def jobs(a)->list[tuple[str, list[str]]]:
            ('search: every solver per budget', ['search.py', '--budgets', '6', '--params_budgets', '0'])]
     if a.checkpoint:
         out += [('one-shot evaluation vs plain inference', ['oneshot_eval.py', '--checkpoint', a.checkpoint, '--archs', '10']),
-                ('contributions: prefix reuse vs from the stem', ['contributions.py', '--checkpoint', a.checkpoint])]
+                ('contributions: prefix reuse vs from the stem', ['contributions.py', '--checkpoint', a.checkpoint, '--num_iter', '4'])]
     return out
 
 
