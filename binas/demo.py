@@ -25,10 +25,11 @@ from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1', 'latency',
-           'image_sets', 'contributions', 'samples', 'predictors', 'search', 'measure', 'oneshot_record',
-           'reference_metrics', 'export_onnx', 'finetune_all', 'md_table', 'verdicts', 'budget_table', 'summary_table',
-           'report', 'run_demo']
+__all__ = ['STAGES', 'SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest',
+           'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'contributions', 'samples', 'predictors',
+           'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks', 'chunk_timer',
+           'search', 'measure', 'oneshot_record', 'reference_metrics', 'export_onnx', 'finetune_all', 'md_table',
+           'verdicts', 'budget_table', 'summary_table', 'report', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -252,46 +253,102 @@ def _search_forms(run:Run)->list[str]:
         kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
     return [kind]
 
-@stage
-def search(run:Run)->dict:
-    "Stage 7: the predicted frontiers and the best network for each of `budgets` latency budgets."
-    from binas.search import frontier, search as solve
-    from binas.estimator import oneshot_accuracy
-    c, forms, lat = run.cfg, _forms(run), _latency_form(run)
-    use = _search_forms(run)
-    fronts = {k: frontier(forms[k], lat) for k in use}
-    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
-    _, _, df = _samples(run)
-    budgets = np.quantile(df.latency, np.linspace(0.15, 0.85, c.budgets))
-    k = c.candidates if c.search_with == 'validated' else 1
-    cands = []
-    for T in budgets:   # each form's exact optimum within the budget, then the frontier points just below it
-        for name, fr in fronts.items():
-            i = fr.index(float(T))
-            cands += [{'budget_ms': float(T), 'predictor': name, 'rank': i - j, 'arch': str(fr.arch(j)), 'predicted_accuracy': float(fr.accuracy[j]),
-                       'predicted_ms': float(lat.predict(fr.arch(j)))} for j in range(i, max(-1, i - k), -1)]
-    cands = pd.DataFrame(cands).drop_duplicates(['budget_ms', 'arch'])
-    if c.search_with == 'validated':
-        uniq = list(dict.fromkeys(cands.arch))
-        acc = dict(zip(uniq, oneshot_accuracy(_oneshot_net(run), [Arch.from_string(s, run.space) for s in uniq], None, images=_images(run, 'select'))))
-        cands['selection_accuracy'] = cands.arch.map(acc)
-    else: cands['selection_accuracy'] = np.nan
-    atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
-    out = []
-    for T, g in cands.groupby('budget_ms', sort=True):
-        best = g.loc[g.selection_accuracy.idxmax()] if c.search_with == 'validated' else g.iloc[0]
-        r = solve(forms['estimator'], lat, float(T), solver='exact')        # plain BINAS: the estimator's exact optimum
-        check = solve(forms['estimator'], lat, float(T), solver='iqcp')
-        out.append({'budget_ms': float(T), 'arch': best.arch, 'predictor': best.predictor, 'frontier_rank': int(best['rank']),
-                    'predicted_accuracy': best.predicted_accuracy, 'predicted_ms': best.predicted_ms, 'selection_accuracy': best.selection_accuracy,
-                    'candidates': len(g), 'binas_arch': str(r.arch), 'binas_predicted_accuracy': r.accuracy, 'binas_predicted_ms': r.latency,
-                    'exact_ms_per_budget': r.seconds * 1e3, 'iqcp_accuracy': check.accuracy})
-    atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
-    return {'predictor': c.search_with if c.search_with == 'validated' else use[0], 'candidates': len(cands),
-            'frontier_points': {k: len(f) for k, f in fronts.items()}, 'frontier_seconds': sum(f.seconds for f in fronts.values()),
-            'budgets': [o['budget_ms'] for o in out]}
+def frontier_candidates(fronts:dict, # form name -> its exact frontier under the latency formula
+                        lat:BilinearForm, # the latency formula
+                        budget:float, # the budget (ms) the candidates compete for
+                        target:float, # take frontier points at or below this predicted latency (the budget, or less)
+                        k:int, # points per form: the exact optimum within `target` and the next ones below it
+                        shrinks:int=0, # how many times `target` was lowered from the budget (recorded)
+                       )->pd.DataFrame:
+    "Each form's exact optimum within `target` and the `k - 1` frontier points just below it, one row each."
+    rows = []
+    for name, fr in fronts.items():
+        i = fr.index(float(target))
+        rows += [{'budget_ms': float(budget), 'target_ms': float(target), 'shrinks': shrinks, 'predictor': name, 'rank': i - j,
+                  'arch': str(fr.arch(j)), 'predicted_accuracy': float(fr.accuracy[j]), 'predicted_ms': float(lat.predict(fr.arch(j)))}
+                 for j in range(i, max(-1, i - k), -1)]
+    return pd.DataFrame(rows, columns=['budget_ms', 'target_ms', 'shrinks', 'predictor', 'rank', 'arch', 'predicted_accuracy', 'predicted_ms'])
 
-# %% ../nbs/10_demo.ipynb #2cdac660
+SEARCH_PASSES = 2      # the search times each candidate twice (shuffled, in other chunks): their disagreement is this run's timing noise
+BUDGET_Z = 2.0         # the margin holds a later single measurement under the budget at ≈ 2 standard deviations of that noise
+SHRINK_ROUNDS = 6      # a budget no candidate meets: lower the predicted target at most this many times
+
+def time_passes(archs:list[str], # networks (`str(arch)`) to time
+                timer:Callable, # one chunk of `Arch` -> (latency ms, the chunk's speed), e.g. `chunk_timer`
+                store, # a `ResultStore`: every chunk is kept as it is timed (a killed run resumes)
+                space:SearchSpace, # the networks' space
+                passes:int=SEARCH_PASSES, seed:int=0, chunk:int=6,
+               )->pd.DataFrame:
+    "Latency (ms, at the table's speed) of each network in `passes` passes, each pass in its own shuffled order and chunks: arch × pass."
+    for p in range(passes):
+        todo = [s for s in dict.fromkeys(archs) if f'{p}/{s}' not in store]
+        todo = [todo[i] for i in np.random.default_rng([seed, p, len(todo)]).permutation(len(todo))]
+        for i in range(0, len(todo), chunk):
+            t, speed = timer([Arch.from_string(s, space) for s in todo[i:i + chunk]])
+            for s, ms in zip(todo[i:i + chunk], t): store.add(f'{p}/{s}', {'ms': float(ms), 'speed': float(speed)})
+    return pd.DataFrame({p: [store[f'{p}/{s}']['ms'] / store[f'{p}/{s}']['speed'] for s in dict.fromkeys(archs)] for p in range(passes)},
+                        index=list(dict.fromkeys(archs)))
+
+def timing_margin(t:pd.DataFrame, # arch × pass latencies from `time_passes` (at least two of each)
+                  z:float=BUDGET_Z)->tuple[float, float]:
+    "(margin, σ): σ is one measurement's relative noise, pooled over the networks' passes; the margin (a fraction) keeps one later measurement under a budget that the passes' mean meets with it, at `z` σ."
+    lt = np.log(t.to_numpy(float))
+    n, k = lt.shape
+    if n < 2 or k < 2: raise ValueError(f'timing_margin: {n} networks × {k} passes; needs at least 2 × 2')
+    sd = float(np.sqrt(((lt - lt.mean(1, keepdims=True)) ** 2).sum() / (n * (k - 1))))
+    return float(np.expm1(z * sd * np.sqrt(1 + 1 / k))), sd
+
+def _budget_status(g:pd.DataFrame, ms:pd.Series, margin:float|None, by:str)->tuple[pd.DataFrame, pd.DataFrame]:
+    "(candidates of one budget measured within it with the margin, untimed candidates that would beat the best of those by `by`)."
+    m = g.arch.map(ms)
+    fit = g[m * (1 + margin) <= g.budget_ms] if margin is not None else g.iloc[:0]
+    best = fit[by].max() if len(fit) else -np.inf
+    return fit, g[m.isna() & (g[by] > best)].sort_values(by, ascending=False)
+
+def fit_budgets(cands:pd.DataFrame, # `frontier_candidates` of every budget, with the ranking column `by`
+                time_fn:Callable, # list of arch strings -> arch × pass latencies (ms at the table's speed), e.g. `time_passes`
+                more:Callable, # (budget, lower target, shrinks) -> more candidates, ranked (frontier points at or below the target)
+                by:str='selection_accuracy', # the candidates' ranking (higher is better)
+                z:float=BUDGET_Z, per_round:int=3, rounds:int=SHRINK_ROUNDS,
+               )->tuple[pd.DataFrame, pd.DataFrame, dict]:
+    "Time candidates best first until each budget's best one measured within the budget (with this run's noise margin) is known; a budget none meets gets frontier points below a predicted target lowered by this run's formula underestimate. (candidates, timings, {margin, noise_sd, underestimate, gave_up})."
+    t, info = pd.DataFrame(), {'margin': None, 'noise_sd': np.nan, 'underestimate': None, 'gave_up': []}
+    shrunk, target = {T: 0 for T in cands.budget_ms.unique()}, cands.groupby('budget_ms').target_ms.min().to_dict()
+    while True:
+        ms = t.mean(axis=1) if len(t) else pd.Series(dtype=float)
+        todo, short = [], []
+        for T, g in cands.groupby('budget_ms', sort=True):
+            fit, open_ = _budget_status(g, ms, info['margin'], by)
+            todo += list(open_.arch[:per_round])
+            if not len(open_) and not len(fit) and T not in info['gave_up']: short.append(T)
+        if todo:
+            t = time_fn(list(dict.fromkeys(list(t.index) + todo)))
+            if len(t) < 2: raise ValueError(f'fit_budgets: {len(t)} candidate network(s); the timing noise needs at least two')
+            info['margin'], info['noise_sd'] = timing_margin(t, z)
+            continue
+        if not short: return cands, t, info
+        timed = cands[cands.arch.isin(t.index)].drop_duplicates('arch')
+        info['underestimate'] = float(np.quantile(timed.arch.map(ms) / timed.predicted_ms, 0.75))   # measured / predicted
+        for T in short:
+            shrunk[T] += 1
+            if shrunk[T] > rounds: info['gave_up'].append(T); continue
+            target[T] /= max(1.02, info['underestimate'] * (1 + info['margin']))
+            new = more(T, target[T], shrunk[T])
+            cands = pd.concat([cands, new[~new.arch.isin(cands[cands.budget_ms == T].arch)]], ignore_index=True)
+
+def budget_picks(cands:pd.DataFrame, t:pd.DataFrame, info:dict, # from `fit_budgets`
+                 by:str='selection_accuracy')->list[dict]:
+    "Per budget: the best candidate by `by` measured within the budget with the margin (none: the fastest measured), and the pick without the margin (the best first candidate by `by`, measured or not)."
+    ms, rows = t.mean(axis=1), []
+    for T, g in cands.groupby('budget_ms', sort=True):
+        fit, _ = _budget_status(g, ms, info['margin'], by)
+        pick = fit.loc[fit[by].idxmax()] if len(fit) else g.loc[g.arch.map(ms).idxmin()]
+        first = g[g.shrinks == 0]
+        plain = first.loc[first[by].idxmax()]
+        rows.append({'budget_ms': float(T), 'meets_budget_measured': bool(len(fit)), 'pick': pick, 'plain': plain,
+                     'search_ms': float(ms[pick.arch]), 'plain_search_ms': float(ms.get(plain.arch, np.nan))})
+    return rows
+
 def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
     "The anchor networks of the run's table calibration, and their latency (ms) then: the yardstick of the machine's speed."
     from binas.latency import load_latency_table, ANCHORS_KEY
@@ -301,10 +358,73 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
         raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no anchor networks (calibrate it with this version)")
     return [Arch.from_string(s, run.space) for s in names], np.asarray(ms, float)
 
+def chunk_timer(run:Run)->Callable:
+    "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04): chunk -> (latency ms, speed)."
+    from binas.latency import time_with_anchors
+    c, (anchors, anchors_ms) = run.cfg, _anchors(run)
+    def timer(archs:list[Arch])->tuple[np.ndarray, float]:
+        t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
+        return t, speed
+    return timer
+
+def _selection_scorer(run:Run)->Callable:
+    "candidates -> the same with `selection_accuracy` (one-shot top-1 on the selection images; NaN unless `search_with='validated'`), each network measured once."
+    if run.cfg.search_with != 'validated': return lambda d: d.assign(selection_accuracy=np.nan)
+    from binas.estimator import oneshot_accuracy
+    net, images, acc = _oneshot_net(run), _images(run, 'select'), {}
+    def scored(d:pd.DataFrame)->pd.DataFrame:
+        new = [s for s in dict.fromkeys(d.arch) if s not in acc]
+        if new: acc.update(zip(new, oneshot_accuracy(net, [Arch.from_string(s, run.space) for s in new], None, images=images)))
+        return d.assign(selection_accuracy=d.arch.map(acc).astype(float))
+    return scored
+
+def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict:
+    "One row of `searched.csv`: the pick, the pick without the margin and what the margin cost, and plain BINAS at the same budget."
+    from binas.search import search as solve
+    T, b, u = p['budget_ms'], p['pick'], p['plain']
+    r, check = (solve(forms['estimator'], lat, T, solver=s) for s in ('exact', 'iqcp'))   # plain BINAS: the estimator's exact optimum
+    return {'budget_ms': T, 'arch': b.arch, 'predictor': b.predictor, 'frontier_rank': int(b['rank']), 'predicted_accuracy': b.predicted_accuracy,
+            'predicted_ms': b.predicted_ms, 'selection_accuracy': b.selection_accuracy, 'search_ms': p['search_ms'],
+            'meets_budget_measured': p['meets_budget_measured'], 'target_ms': b.target_ms, 'shrinks': int(b.shrinks),
+            'margin_pct': 100 * info['margin'], 'timing_noise_pct': 100 * info['noise_sd'], 'ranked_by': by,
+            'nomargin_arch': u.arch, 'nomargin_predicted_accuracy': u.predicted_accuracy, 'nomargin_selection_accuracy': u.selection_accuracy,
+            'nomargin_predicted_ms': u.predicted_ms, 'nomargin_search_ms': p['plain_search_ms'],
+            'paid_predicted_accuracy': u.predicted_accuracy - b.predicted_accuracy, 'paid_selection_accuracy': u.selection_accuracy - b.selection_accuracy,
+            'binas_arch': str(r.arch), 'binas_predicted_accuracy': r.accuracy, 'binas_predicted_ms': r.latency,
+            'exact_ms_per_budget': r.seconds * 1e3, 'iqcp_accuracy': check.accuracy}
+
+@stage
+def search(run:Run)->dict:
+    "Stage 7: the predicted frontiers, and per latency budget the best candidate whose measured latency meets the budget with this run's noise margin."
+    from binas.search import frontier
+    from binas.core import ResultStore
+    c, forms, lat = run.cfg, _forms(run), _latency_form(run)
+    use = _search_forms(run)
+    fronts = {k: frontier(forms[k], lat) for k in use}
+    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
+    budgets = np.quantile(_samples(run)[2].latency, np.linspace(0.15, 0.85, c.budgets))
+    k, by = (c.candidates, 'selection_accuracy') if c.search_with == 'validated' else (1, 'predicted_accuracy')
+    scored = _selection_scorer(run)
+    cands = scored(pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch']))
+    store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
+                                                        'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES})
+    timer = chunk_timer(run)
+    cands, t, info = fit_budgets(cands, lambda a: time_passes(a, timer, store, run.space, seed=c.seed),
+                                 lambda T, target, s: scored(frontier_candidates(fronts, lat, T, target, k, s)), by)
+    for p in t.columns: cands[f'search_ms_pass{p}'] = cands.arch.map(t[p])
+    atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
+    out = [_searched_row(p, info, forms, lat, by) for p in budget_picks(cands, t, info, by)]
+    atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
+    return {'predictor': c.search_with if c.search_with == 'validated' else use[0], 'candidates': len(cands), 'timed': len(t),
+            'timing_noise_pct': 100 * info['noise_sd'], 'margin_pct': 100 * info['margin'], 'formula_underestimate': info['underestimate'],
+            'gave_up': info['gave_up'], 'frontier_points': {k: len(f) for k, f in fronts.items()},
+            'frontier_seconds': sum(f.seconds for f in fronts.values()), 'budgets': [o['budget_ms'] for o in out]}
+
+
+# %% ../nbs/10_demo.ipynb #2cdac660
 @stage
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
-    from binas.latency import time_with_anchors
     from binas.estimator import oneshot_scores
     c, sp = run.cfg, run.space
     lat = _latency_form(run)
@@ -317,6 +437,8 @@ def measure(run:Run)->dict:
         rows += [{'group': 'searched', 'name': f'searched@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.arch},
                  {'group': 'matched random', 'name': f'random@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': str(archs[j])},
                  {'group': 'BINAS exact', 'name': f'exact@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.binas_arch}]
+        if 'nomargin_arch' in found:   # what the search would have picked without the measured-latency check
+            rows.append({'group': 'no margin', 'name': f'nomargin@{r.budget_ms:.3f}', 'budget_ms': r.budget_ms, 'arch': r.nomargin_arch})
     rows += [{'group': 'heaviest', 'name': 'heaviest', 'budget_ms': np.nan, 'arch': str(Arch.heaviest(sp))}]
     rows += [{'group': 'named', 'name': k, 'budget_ms': np.nan, 'arch': str(a)} for k, a in named_archs(sp).items()]
     rows += [{'group': 'random', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random)]
@@ -332,12 +454,12 @@ def measure(run:Run)->dict:
     # then one-shot accuracy (torch work in between would disturb the timings)
     # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
     # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did)
-    anchors, anchors_ms = _anchors(run)
+    timer = chunk_timer(run)
     timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
     todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
     for i in progress(range(0, len(todo), 6), 'latency (chunks of 6 networks)'):
         part = todo[i:i + 6]
-        t, _, speed = time_with_anchors([Arch.from_string(x, sp) for x in part], anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
+        t, speed = timer([Arch.from_string(x, sp) for x in part])
         for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
     net, images = _oneshot_net(run), _images(run, 'report')
     todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
@@ -452,16 +574,20 @@ def verdicts(folder:str|Path)->dict:
     mape = st['measure']['mape']
     s = m[m.group == 'searched']
     rnd = m[m.group.isin(['random', 'matched random'])]
-    over = [round(100 * (r.measured_ms_table_speed / r.budget_ms - 1), 2) for r in s.itertuples()]
+    over_of = lambda g: [round(100 * (r.measured_ms_table_speed / r.budget_ms - 1), 2) for r in g.itertuples()]
+    over = over_of(s)
     meets = [bool(o <= mape) for o in over]
     meets_max = [bool(o <= st['measure']['max_error_pct']) for o in over]
     dom = lambda g: [bool((rnd[rnd.measured_ms_table_speed <= r.measured_ms_table_speed].oneshot <= r.oneshot + 1e-9).all()) for r in g.itertuples()]
     dominated, plain = dom(s), dom(m[m.group == 'BINAS exact'])
-    ex = m[m.group == 'BINAS exact']
+    ex, nm = m[m.group == 'BINAS exact'], m[m.group == 'no margin']
     within = [bool(abs(r.estimator - r.oneshot) <= 2 * np.hypot(r.estimator_se, r.oneshot_se)) for r in ex.itertuples()] if 'estimator_se' in m else []
     ahead = [bool(ft[f'searched@{b:.3f}']['test_top1'] > ft[f'random@{b:.3f}']['test_top1']) for b in s.budget_ms]
     sc = [k for k in ft if k.startswith('scratch@')][0]
     return {"measured latency over budget, % (at the table's machine speed)": over,
+            'budget met by the measured latency': [bool(o <= 0) for o in over],
+            "plain BINAS: measured latency over budget, %": over_of(ex),
+            **({'without the margin (the best candidate of the predicted budget): measured latency over budget, %': over_of(nm)} if len(nm) else {}),
             'budget met within the formula MAPE of this run': meets, 'budget met within the formula max error of this run': meets_max,
             'one-shot accuracy ≥ every random sub-network of the same or lower measured latency': dominated,
             "the same for plain BINAS (the estimator's exact optimum, not validated)": plain,
@@ -477,9 +603,14 @@ def budget_table(folder:str|Path)->pd.DataFrame:
         s, rr = m[m.name == f'searched@{r.budget_ms:.3f}'].iloc[0], m[m.name == f'random@{r.budget_ms:.3f}'].iloc[0]
         ex = m[m.name == f'exact@{r.budget_ms:.3f}']
         exr = ex.iloc[0] if len(ex) else None
+        nm = m[m.name == f'nomargin@{r.budget_ms:.3f}']
+        nm = nm.iloc[0] if len(nm) else None
         pm = lambda k: f"{exr[k]:.2f} ± {exr[k + '_se']:.2f}" if exr is not None and k + '_se' in exr else ''    # value ± standard error
         rows.append({'budget ms': r.budget_ms, 'predicted ms': r.predicted_ms, 'measured ms': s.measured_ms_table_speed, 'form': r.predictor,
                      'predicted acc': r.predicted_accuracy, 'selection acc': getattr(r, 'selection_accuracy', np.nan), 'one-shot acc': s.oneshot,
+                     **({'margin %': r.margin_pct, 'no margin: measured ms': nm.measured_ms_table_speed if nm is not None else np.nan,
+                         'no margin: selection acc': r.nomargin_selection_accuracy, 'no margin: one-shot acc': nm.oneshot if nm is not None else np.nan}
+                       if 'margin_pct' in found else {}),
                      'fine-tuned acc': ft[s['name']]['test_top1'], 'BINAS exact: predicted': pm('estimator'), 'BINAS exact: one-shot': pm('oneshot'),
                      'random: measured ms': rr.measured_ms_table_speed, 'random: one-shot': rr.oneshot, 'random: fine-tuned': ft[rr['name']]['test_top1'],
                      'arch': f'`{r.arch}`'})
@@ -490,6 +621,12 @@ def _search_line(st:dict, c:dict)->str:
     how = (f"the exact optimum of the estimator and of the fitted bilinear form within each budget and the next {c['candidates'] - 1} "
            f"frontier points below each, the best of them by one-shot accuracy on {c['select_images']} selection images"
            if st['search'].get('predictor') == 'validated' else f"the exact optimum of the {st['search'].get('predictor', 'estimator')} accuracy form")
+    se = st['search']
+    if 'margin_pct' in se:
+        how += (f"; candidates timed end to end best first, {SEARCH_PASSES} times each (shuffled, in chunks of six with the table's anchor "
+                f"networks), the best whose mean measured latency plus a margin of {se['margin_pct']:.2f}% meets the budget kept (the margin: "
+                f"{BUDGET_Z:g} standard deviations of a later measurement's difference, from this run's timing noise of "
+                f"{se['timing_noise_pct']:.2f}% per measurement, the passes' disagreement); {se['timed']} networks timed")
     return (f"{how}; one-shot accuracies of the measured networks on {st['measure'].get('report_images') or c.get('plane_images')} other search-split "
             "images, used for nothing else")
 
