@@ -4,3 +4,5 @@ import warnings as _warnings
 # timm / fastai call torch.jit.script at import time, which torch ≥ 2.10 deprecates: a warning for their maintainers, not for
 # binas's users (it would be the first line of every command's output and of every one-line error)
 _warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+
+from . import export as _export  # registers binas's timm entrypoint, `binas_mobilenetv3`: `timm.create_model('local-dir:…')` finds it

@@ -21,6 +21,7 @@ from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
 from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
+from .export import export_onnx
 from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
@@ -28,8 +29,8 @@ from fastcore.script import call_parse, Param, store_true
 __all__ = ['STAGES', 'SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest',
            'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'contributions', 'samples', 'predictors',
            'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks', 'chunk_timer',
-           'search', 'measure', 'oneshot_record', 'reference_metrics', 'export_onnx', 'finetune_all', 'md_table',
-           'verdicts', 'budget_table', 'summary_table', 'report', 'run_demo']
+           'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'md_table', 'verdicts',
+           'budget_table', 'summary_table', 'report', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -510,23 +511,6 @@ def reference_metrics(run:Run, m:pd.DataFrame)->dict:
     return out
 
 # %% ../nbs/10_demo.ipynb #baa52588
-def export_onnx(model:torch.nn.Module, # a network in eval mode
-                path:str|Path, # the .onnx file to write (atomically)
-                example:torch.Tensor, # an input batch (fixes channels and resolution; the batch dimension stays dynamic)
-               )->dict:
-    "Export to ONNX and check ONNX Runtime against PyTorch on `example`: max abs difference and top-1 agreement."
-    import onnxruntime as ort
-    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
-    model = model.eval().to(memory_format=torch.contiguous_format)
-    torch.onnx.export(model, (example,), str(tmp), input_names=['input'], output_names=['logits'],
-                      dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}}, dynamo=False)
-    tmp.replace(path)
-    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
-    got = sess.run(None, {'input': example.numpy()})[0]
-    with torch.no_grad(): want = model(example).numpy()
-    return {'onnx': str(path), 'max_abs_diff': float(np.abs(got - want).max()),
-            'top1_agreement': float((got.argmax(1) == want.argmax(1)).mean())}
-
 @stage
 def finetune_all(run:Run)->dict:
     "Stage 9: fine-tune searched and matched random networks (and one from scratch); test top-1; ONNX export with parity check."

@@ -41,13 +41,15 @@ def _check_target(target:str):
 
 def onnx_bytes(model:nn.Module, # a module in eval mode
                x:torch.Tensor, # an example input
+               dynamic_batch:bool=False, # leave the batch dimension free (timing fixes it; an exported file should not)
               )->bytes:
     "The ONNX model of `model` on inputs shaped like `x` (TorchScript exporter, opset 17, constants folded)."
     f = io.BytesIO()
+    axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if dynamic_batch else None
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter('ignore')
         torch.onnx.export(model, (x,), f, dynamo=False, opset_version=17, do_constant_folding=True,
-                          input_names=['input'], output_names=['output'])
+                          input_names=['input'], output_names=['output'], dynamic_axes=axes)
     return f.getvalue()
 
 def ort_session(model_bytes:bytes, threads:int=1):
