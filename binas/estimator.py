@@ -209,7 +209,7 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
                           meta:dict|None=None, # more settings to record in the store (e.g. the checkpoint)
                           log:Callable|None=None, # progress messages
                           reuse_prefix:bool=True, # start each path at the first stage its pin changes (identical numbers, less compute)
-                         )->Contributions:
+                         )->'Contributions':
     "Per-chunk one-shot outcomes with each decision pinned and the rest uniform: the `Contributions` of all decisions."
     space = space or net.space
     if space != net.space: raise ValueError('measure_contributions: the space is not the super-network\'s')
@@ -306,13 +306,13 @@ class Contributions:
         j = score_index(score)
         return dict(zip(self.keys, (1. if score == 'logp' else 100.) * self.chunks[:, :, j].mean(1)))
 
-    def resample(self, idx:np.ndarray)->Contributions:
+    def resample(self, idx:np.ndarray)->'Contributions':
         "The same measurements on chunks `idx` (a bootstrap draw keeps the pairing: one draw for every key)."
         return Contributions(self.space, self.keys, self.chunks[:, idx])
 
     def to_dict(self)->dict: return {'keys': self.keys, 'chunks': np.round(self.chunks, 6).tolist()}
     @classmethod
-    def from_dict(cls, d:dict, space:SearchSpace)->Contributions: return cls(space, d['keys'], d['chunks'])
+    def from_dict(cls, d:dict, space:SearchSpace)->'Contributions': return cls(space, d['keys'], d['chunks'])
 
 # %% ../nbs/05_estimator.ipynb #e12298ef
 def _scale(score:str)->float: return 1. if score == 'logp' else 100.   # top-1 and p_true in %
