@@ -1,5 +1,5 @@
 "Super-network tests too big for the notebook: the ImageNet space at 224×224, other spaces, sampler statistics, gradients, the benchmark scripts."
-import runpy, sys
+import re, runpy, sys
 from pathlib import Path
 
 import numpy as np
@@ -227,8 +227,10 @@ def _run_script(name, args, capsys):
 
 
 def test_bench_supernet_step_smoke(capsys):
-    out = _run_script('supernet_step.py', ['--batch', '8', '--steps', '1', '--warmup', '1', '--rounds', '1', '--groups', '2'], capsys)
-    assert 'static heaviest' in out and 'ratio supernet/static throughput' in out
+    out = _run_script('supernet_step.py', ['--batch', '8', '--steps', '1', '--warmup', '1', '--rounds', '1', '--groups', '2', '--path-sets', '2'], capsys)
+    ratios = re.findall(r'ratio supernet/(limit|static heaviest) throughput[^:]*: ([0-9.]+)x', out)
+    assert 'static heaviest' in out and 'limit: static paths+KD' in out and [k for k, _ in ratios] == ['limit', 'static heaviest'], out
+    assert all(float(v) > 0 for _, v in ratios)
 
 
 def test_bench_multipath_strategies_smoke(capsys):
