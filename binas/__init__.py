@@ -5,4 +5,4 @@ import warnings as _warnings
 # binas's users (it would be the first line of every command's output and of every one-line error)
 _warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
-from . import export as _export  # registers binas's timm entrypoint, `binas_mobilenetv3`: `timm.create_model('local-dir:…')` finds it
+from . import space as _space  # registers binas's timm entrypoint, `binas_mobilenetv3` (timm only, no fastai): `timm.create_model('local-dir:…')` finds it

@@ -5,7 +5,6 @@
 # %% ../nbs/04a_export.ipynb #7e87ec7a
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -14,48 +13,16 @@ import timm
 import torch
 import torch.nn as nn
 from fastcore.script import call_parse
-from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
-from timm.models import build_model_with_cfg, generate_default_cfgs, is_model, register_model, save_for_hf
+from timm.models import save_for_hf
 from timm.models.mobilenetv3 import MobileNetV3
 
 from .core import FileFormatError, atomic_write, command, load_checkpoint, save_json
 from .latency import onnx_bytes, ort_session
-from .space import Arch, SearchSpace, build_model, get_space
+from .space import ENTRYPOINT, Arch, SearchSpace, build_model, get_space
 from .train import load_network, load_weights
 
 # %% auto #0
-__all__ = ['ENTRYPOINT', 'default_cfgs', 'binas_export', 'binas_mobilenetv3', 'timm_network', 'export_onnx', 'export_network',
-           'checkpoint_arch', 'export_checkpoint']
-
-# %% ../nbs/04a_export.ipynb #e714d2d9
-ENTRYPOINT = 'binas_mobilenetv3'  # the timm model name of every binas network
-default_cfgs = generate_default_cfgs({ENTRYPOINT: dict(  # timm reads a module's `default_cfgs` when registering its entrypoints
-    url='', num_classes=1000, input_size=(3, 224, 224), pool_size=(7, 7), crop_pct=0.875, interpolation='bilinear',
-    mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, first_conv='conv_stem', classifier='classifier')})
-
-def _space_cfg(sp:SearchSpace)->dict:
-    "The pretrained_cfg fields a space fixes: input size, last feature map and, for non-RGB input, channel-averaged ImageNet statistics."
-    m = sp.feature_maps[-1]
-    cfg = dict(input_size=(sp.in_chans, sp.resolution, sp.resolution), pool_size=(m, m))
-    if sp.in_chans != 3:
-        cfg.update(mean=(float(np.mean(IMAGENET_DEFAULT_MEAN)),) * sp.in_chans, std=(float(np.mean(IMAGENET_DEFAULT_STD)),) * sp.in_chans)
-    return cfg
-
-def binas_mobilenetv3(pretrained:bool=False, # load the weights the pretrained_cfg points at (a `local-dir:` folder, a `file`)
-                      arch:str|None=None, # architecture string (default: the space's heaviest network)
-                      space:dict|str|SearchSpace|None=None, # `SearchSpace.to_dict()`, a space name or JSON file (default: ImageNet)
-                      **kwargs, # timm's own: num_classes, drop_rate, pretrained_cfg, pretrained_cfg_overlay, ...
-                     )->MobileNetV3:
-    "timm entrypoint of every binas network: `timm.create_model('binas_mobilenetv3', arch=..., space=...)`."
-    sp = SearchSpace.from_dict(space) if isinstance(space, dict) else get_space(space)
-    a = Arch.from_string(arch, sp) if arch is not None else Arch.heaviest(sp)
-    base = {} if kwargs.get('pretrained_cfg') else _space_cfg(sp)  # a given cfg (a folder's config.json) already says all this
-    overlay = {**base, **(kwargs.pop('pretrained_cfg_overlay', None) or {})}
-    kwargs.setdefault('in_chans', sp.in_chans)
-    return build_model_with_cfg(partial(build_model, a), ENTRYPOINT, pretrained, pretrained_cfg_overlay=overlay, **kwargs)
-
-# registered once, by `import binas` (binas/__init__.py imports this module); a notebook re-running this cell keeps that one
-if not is_model(ENTRYPOINT): register_model(binas_mobilenetv3)
+__all__ = ['binas_export', 'timm_network', 'export_onnx', 'export_network', 'checkpoint_arch', 'export_checkpoint']
 
 # %% ../nbs/04a_export.ipynb #40dfb41d
 def _stats(v:Sequence[float]|None, name:str, chans:int)->tuple|None:

@@ -24,10 +24,10 @@ from timm.models.mobilenetv3 import MobileNetV3
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'BLOCK_TYPES', 'IMAGENET_STAGES', 'SPACE_PRESETS', 'BINAS', 'BINAS_PAPER_LATENCY_MS',
-           'BINAS_PAPER_TOP1', 'HARDCORENAS', 'ArchStringError', 'BlockArgs', 'parse_block', 'parse_arch_def', 'Op',
-           'Stage', 'SearchSpace', 'demo_space', 'map_sizes', 'stage_strides', 'derive_space', 'get_space', 'Arch',
-           'arch_from_indices', 'encode_archs', 'sample_archs', 'named_archs', 'timm_hardcorenas_arch_defs',
-           'build_model']
+           'BINAS_PAPER_TOP1', 'HARDCORENAS', 'ENTRYPOINT', 'default_cfgs', 'ArchStringError', 'BlockArgs',
+           'parse_block', 'parse_arch_def', 'Op', 'Stage', 'SearchSpace', 'demo_space', 'map_sizes', 'stage_strides',
+           'derive_space', 'get_space', 'Arch', 'arch_from_indices', 'encode_archs', 'sample_archs', 'named_archs',
+           'timm_hardcorenas_arch_defs', 'build_model', 'binas_mobilenetv3']
 
 # %% ../nbs/00_space.ipynb #1d7a1cda
 class ArchStringError(ValueError):
@@ -640,3 +640,36 @@ def build_model(arch:Arch, # the architecture (its space gives the macro)
     return MobileNetV3(block_args=decode_arch_def(arch.arch_def()), num_classes=num_classes,
                        in_chans=in_chans or sp.in_chans, stem_size=sp.stem_channels, num_features=sp.num_features,
                        act_layer=get_act_layer(ACTIVATIONS[sp.default_act]), se_layer=se_layer, **kwargs)
+
+# %% ../nbs/00_space.ipynb #6a0b3517
+from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from timm.models import build_model_with_cfg, generate_default_cfgs, is_model, register_model
+
+ENTRYPOINT = 'binas_mobilenetv3'  # the timm model name of every binas network
+default_cfgs = generate_default_cfgs({ENTRYPOINT: dict(  # timm reads a module's `default_cfgs` when registering its entrypoints
+    url='', num_classes=1000, input_size=(3, 224, 224), pool_size=(7, 7), crop_pct=0.875, interpolation='bilinear',
+    mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD, first_conv='conv_stem', classifier='classifier')})
+
+def _space_cfg(sp:SearchSpace)->dict:
+    "The pretrained_cfg fields a space fixes: input size, last feature map and, for non-RGB input, channel-averaged ImageNet statistics."
+    m = sp.feature_maps[-1]
+    cfg = dict(input_size=(sp.in_chans, sp.resolution, sp.resolution), pool_size=(m, m))
+    if sp.in_chans != 3:
+        cfg.update(mean=(float(np.mean(IMAGENET_DEFAULT_MEAN)),) * sp.in_chans, std=(float(np.mean(IMAGENET_DEFAULT_STD)),) * sp.in_chans)
+    return cfg
+
+def binas_mobilenetv3(pretrained:bool=False, # load the weights the pretrained_cfg points at (a `local-dir:` folder, a `file`)
+                      arch:str|None=None, # architecture string (default: the space's heaviest network)
+                      space:dict|str|SearchSpace|None=None, # `SearchSpace.to_dict()`, a space name or JSON file (default: ImageNet)
+                      **kwargs, # timm's own: num_classes, drop_rate, pretrained_cfg, pretrained_cfg_overlay, ...
+                     )->MobileNetV3:
+    "timm entrypoint of every binas network: `timm.create_model('binas_mobilenetv3', arch=..., space=...)`."
+    sp = SearchSpace.from_dict(space) if isinstance(space, dict) else get_space(space)
+    a = Arch.from_string(arch, sp) if arch is not None else Arch.heaviest(sp)
+    base = {} if kwargs.get('pretrained_cfg') else _space_cfg(sp)  # a given cfg (a folder's config.json) already says all this
+    overlay = {**base, **(kwargs.pop('pretrained_cfg_overlay', None) or {})}
+    kwargs.setdefault('in_chans', sp.in_chans)
+    return build_model_with_cfg(partial(build_model, a), ENTRYPOINT, pretrained, pretrained_cfg_overlay=overlay, **kwargs)
+
+# registered once, by `import binas` (binas/__init__.py imports this module: timm, not fastai); a re-run of this cell keeps that one
+if not is_model(ENTRYPOINT): register_model(binas_mobilenetv3)
