@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Collection, Iterable, NamedTuple
+from typing import Any, Callable, Collection, Iterable, NamedTuple
 
 import numpy as np
 import torch
@@ -21,8 +21,8 @@ from fastprogress.fastprogress import format_time, progress_bar
 
 # %% auto #0
 __all__ = ['PROGRESS_MODES', 'FileFormatError', 'atomic_write', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint',
-           'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed', 'barrier', 'seed_everything',
-           'torch_threads', 'progress_mode', 'progress', 'command']
+           'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed', 'in_group', 'barrier', 'seed_everything',
+           'torch_threads', 'alone', 'free_port', 'run_local_ranks', 'progress_mode', 'progress', 'command']
 
 # %% ../nbs/00a_core.ipynb #9ed081fd
 class FileFormatError(ValueError):
@@ -179,10 +179,15 @@ def init_distributed(device:str|torch.device|None=None)->DistEnv:
         dist.init_process_group('nccl' if cuda else 'gloo')
     return env
 
+def in_group()->bool:
+    "Whether this process works as one of several ranks of a started process group (False inside `alone`)."
+    import torch.distributed as dist
+    return dist_env().world > 1 and dist.is_available() and dist.is_initialized()
+
 def barrier():
     "Wait for every rank (no-op in a single process)."
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized(): dist.barrier()
+    if in_group(): dist.barrier()
 
 def seed_everything(seed:int):
     "Seed Python, NumPy and torch."
@@ -197,6 +202,66 @@ def torch_threads(n:int):
     torch.set_num_threads(n)
     try: yield
     finally: torch.set_num_threads(old)
+
+_RANK_VARS = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK')
+
+@contextmanager
+def alone(threads:int|None=None, # CPU threads for the block (default: every core of the machine)
+         ):
+    "Run a block of a multi-rank job as a single process (rank 0 of 1) on `threads` threads, while the other ranks wait (e.g. at a `barrier` after it): training, timing, anything not split into shares. A no-op in a single-process job."
+    if dist_env().world == 1: yield; return
+    old = {k: os.environ.get(k) for k in _RANK_VARS}
+    os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0')
+    try:
+        with torch_threads(threads or os.cpu_count() or 1): yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
+# %% ../nbs/00a_core.ipynb #896ba6e8
+def free_port()->int:
+    "A TCP port on this machine that nothing listens on now (for a local process group's rendezvous)."
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def _die_with_parent():
+    "Linux: this process gets SIGKILL when the process that started it dies (a killed job leaves no rank running on)."
+    import ctypes, signal
+    try: ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError): pass
+
+def _local_rank(rank:int, fn:Callable, world:int, port:int, threads:int, args:tuple):
+    "One process of `run_local_ranks`: torchrun's environment, its share of the threads, the group, then `fn(*args)`."
+    import torch.distributed as dist
+    from datetime import timedelta
+    _die_with_parent()
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    if rank:   # one voice: the other ranks print nothing (errors still reach stderr)
+        os.environ['BINAS_PROGRESS'] = 'off'
+        sys.stdout = open(os.devnull, 'w')
+    cuda = torch.cuda.device_count() >= world
+    if cuda: torch.cuda.set_device(rank)
+    else: torch.set_num_threads(threads)
+    # rank 0 may work alone for a long time (latency timing) while the others wait at a barrier: a long timeout
+    dist.init_process_group('nccl' if cuda else 'gloo', timeout=timedelta(hours=24))
+    try: fn(*args)
+    finally: dist.destroy_process_group()
+
+def run_local_ranks(n:int, # processes (ranks 0 … n-1 of one process group)
+                    fn:Callable, # what each process runs, `fn(*args)`: an importable function
+                    *args, # picklable arguments
+                    threads:int|None=None, # CPU threads per process (default: this machine's cores / n)
+                   ):
+    "Run `fn(*args)` in `n` fresh processes of this machine as the ranks of one process group — what `torchrun --standalone --nproc_per_node n` does: one GPU each (NCCL) when there are `n`, else gloo on CPU with a share of the cores each."
+    import torch.multiprocessing as mp
+    if n < 1: raise ValueError(f'run_local_ranks: n={n}; at least one process')
+    threads = threads or max(1, (os.cpu_count() or 1) // n)
+    try: mp.start_processes(_local_rank, args=(fn, n, free_port(), threads, args), nprocs=n, start_method='spawn')
+    except mp.ProcessRaisedException as e:   # the failing rank's own traceback is in the message; say which rank it was
+        raise RuntimeError(f'rank {e.error_index} of {n} failed:\n{e.msg}') from None
+
 
 # %% ../nbs/00a_core.ipynb #219b552e
 PROGRESS_MODES = ('bar', 'line', 'off')

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import FileFormatError, atomic_write, command, load_json, progress, save_json, seed_everything
+from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress,
+                        run_local_ranks, save_json, seed_everything, shard)
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
@@ -30,7 +31,7 @@ __all__ = ['STAGES', 'SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'binas_demo',
            'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'contributions', 'samples', 'predictors',
            'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks', 'chunk_timer',
            'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'md_table', 'verdicts',
-           'budget_table', 'summary_table', 'report', 'run_demo']
+           'budget_table', 'summary_table', 'report', 'run_demo', 'run_stages']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -41,6 +42,8 @@ class DemoConfig:
     train_percent: float = 80          # % of the training set that trains weights; the rest is the search split
     seed: int = 0
     batch_size: int = 64
+    procs: int = 2                     # processes sharing the one-shot measurements (stages 4, 5, 8), one CPU thread each; the
+                                       # other stages run on rank 0 with every core while the rest wait (1: one process)
     augment: bool = False              # random crop + flip (slower to converge in schedules this short)
     limit_train: int = 0               # train on this many images per epoch (0: all) — quick runs only
     heaviest_epochs: int = 4           # stage 1 (SGD, one-cycle schedule)
@@ -78,6 +81,7 @@ class DemoConfig:
             raise ValueError(f'search_with={self.search_with!r}: choose validated, auto, estimator or bilinear')
         if self.plane_random > self.test_samples: raise ValueError(f'plane_random={self.plane_random} must not exceed test_samples={self.test_samples}')
         if self.plane_images < 0: raise ValueError(f'plane_images={self.plane_images}: a number of images, or 0 for all the spare ones')
+        if self.procs < 1: raise ValueError(f'procs={self.procs}: at least one process')
 
     @classmethod
     def quick(cls, **kw)->DemoConfig:
@@ -114,17 +118,22 @@ class Run:
     def done(self, name:str)->bool: return name in self.state
 
     def finish(self, name:str, result:dict, seconds:float):
+        "Record a finished stage (rank 0 writes `state.json`; the other ranks read it back after the stage's barrier)."
         self.state[name] = {'seconds': round(seconds, 1), **result}
-        save_json(self.state, self.dir / 'state.json')
+        if dist_env().is_main: save_json(self.state, self.dir / 'state.json')
+    def reload(self): self.state = load_json(self.dir / 'state.json', 'demo state')
 
 STAGES:dict[str, Callable] = {}
-def stage(f):
-    "Register a pipeline stage (in definition order)."
+def stage(f=None, *, parallel:bool=False):
+    "Register a pipeline stage (in definition order); a `parallel` one runs on every rank, the others on rank 0 while the rest wait."
+    if f is None: return lambda g: stage(g, parallel=parallel)
+    f.parallel = parallel
     STAGES[f.__name__] = f
     return f
 
 # %% ../nbs/10_demo.ipynb #a0e6c6e2
 def _train_cfg(run:Run, epochs:int, lr:float, **kw)->TrainConfig:
+    "A stage's training settings: the run's batch, seed and limits, and `kw`."
     c = run.cfg
     return TrainConfig(**{**dict(epochs=epochs, batch_size=c.batch_size, lr=lr, seed=c.seed, limit_train=c.limit_train, limit_valid=2000), **kw})
 
@@ -191,23 +200,25 @@ def _images(run:Run, which:str)->tuple[torch.Tensor, torch.Tensor]:
     skip, n = image_sets(run)[which]
     return eval_images(run.splits.search, n, run.cfg.seed, skip=skip)
 
-@stage
+@stage(parallel=True)
 def contributions(run:Run)->dict:
     "Stage 4: the accuracy estimator from 256 contribution measurements on the search split."
     from binas.estimator import measure_contributions, save_estimator
     c, net = run.cfg, _oneshot_net(run)
     contribs = measure_contributions(net, run.splits.search, run.space, num_iter=max(1, c.contrib_images // 64), batch_size=64,
-                                     seed=c.seed, path=run.path('contributions.jsonl'))
+                                     seed=c.seed, path=run.path('contributions.jsonl'))   # each rank its share of the decisions
+    if not dist_env().is_main: return {}
     form = save_estimator(contribs, run.path('estimator.json'), c.estimator_score, c.estimator_shrink, meta={'images': c.contrib_images})
     return {'a0': form.const, 'score': c.estimator_score, 'shrink': c.estimator_shrink}
 
-@stage
+@stage(parallel=True)
 def samples(run:Run)->dict:
     "Stage 5: one-shot accuracy of random sub-networks on the search split (with their predicted latency)."
     from binas.estimator import sample_accuracies, oneshot_accuracy, eval_images
     net = _oneshot_net(run)
     df = sample_accuracies(net, run.cfg.samples, run.splits.search, seed=run.cfg.seed + 1, path=run.path('samples.jsonl'),
-                           latency=_latency_form(run), num_images=run.cfg.sample_images, image_seed=run.cfg.seed)
+                           latency=_latency_form(run), num_images=run.cfg.sample_images, image_seed=run.cfg.seed)   # sharded
+    if not dist_env().is_main: return {}
     atomic_write(run.path('samples.csv'), df.to_csv(index=False))
     # the heaviest path on the same images, the same way: the yardstick of the random sub-networks' one-shot accuracy
     top = oneshot_accuracy(net, [net.heaviest], None, images=eval_images(run.splits.search, run.cfg.sample_images, run.cfg.seed))[0]
@@ -362,9 +373,9 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
 def chunk_timer(run:Run)->Callable:
     "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04): chunk -> (latency ms, speed)."
     from binas.latency import time_with_anchors
-    c, (anchors, anchors_ms) = run.cfg, _anchors(run)
+    c, (anchors, anchors_ms), cache = run.cfg, _anchors(run), {}   # each network is exported once, however often it is timed
     def timer(archs:list[Arch])->tuple[np.ndarray, float]:
-        t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads)
+        t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads, cache)
         return t, speed
     return timer
 
@@ -408,7 +419,7 @@ def search(run:Run)->dict:
     scored = _selection_scorer(run)
     cands = scored(pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch']))
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
-                                                        'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES})
+                                                        'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
     timer = chunk_timer(run)
     cands, t, info = fit_budgets(cands, lambda a: time_passes(a, timer, store, run.space, seed=c.seed),
                                  lambda T, target, s: scored(frontier_candidates(fronts, lat, T, target, k, s)), by)
@@ -423,7 +434,7 @@ def search(run:Run)->dict:
 
 
 # %% ../nbs/10_demo.ipynb #2cdac660
-@stage
+@stage(parallel=True)
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
     from binas.estimator import oneshot_scores
@@ -445,29 +456,34 @@ def measure(run:Run)->dict:
     rows += [{'group': 'random', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random)]
     # the rest of the held-out samples: one-shot accuracy only, so the reference has `test_samples` random sub-networks
     rows += [{'group': 'reference', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random, c.test_samples)]
-    m = pd.DataFrame(rows)
-    from binas.core import ResultStore
+    m, env = pd.DataFrame(rows), dist_env()
     skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
-    rs = ResultStore(run.path('measured.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip,
-                                                  'anchored': True, 'record': 2})
+    meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'anchored': True, 'rounds': 'one run each', 'record': 2}
+    rs = ResultStore(run.path('measured.jsonl'), meta, env.rank)   # rank r > 0 keeps its share in its own shard file
     uniq = list(dict.fromkeys(m.arch))
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
     # then one-shot accuracy (torch work in between would disturb the timings)
     # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
     # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did)
-    timer = chunk_timer(run)
-    timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
-    todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
-    for i in progress(range(0, len(todo), 6), 'latency (chunks of 6 networks)'):
-        part = todo[i:i + 6]
-        t, speed = timer([Arch.from_string(x, sp) for x in part])
-        for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
+    # rank 0 times alone: the other ranks wait at the barrier, so nothing else runs on the machine while it measures
+    if env.is_main:
+        timer = chunk_timer(run)
+        timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
+        todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
+        for i in progress(range(0, len(todo), 6), 'latency (chunks of 6 networks)'):
+            part = todo[i:i + 6]
+            t, speed = timer([Arch.from_string(x, sp) for x in part])
+            for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
+    barrier()
     net, images = _oneshot_net(run), _images(run, 'report')
-    todo = [s_ for s_ in uniq if f'acc/{s_}' not in rs]
+    have = ResultStore.merged(run.path('measured.jsonl'), meta)
+    todo = shard([s_ for s_ in uniq if f'acc/{s_}' not in have])   # one-shot accuracy: each rank its share of the networks
     for i in progress(range(0, len(todo), 8), 'one-shot accuracy (chunks of 8 networks)'):
         part = todo[i:i + 8]
         for s_, v in zip(part, oneshot_scores(net, [Arch.from_string(x, sp) for x in part], None, images=images)): rs.add(f'acc/{s_}', oneshot_record(v))
-    m = _with_measurements(run, m, rs)
+    barrier()
+    if not env.is_main: return {}
+    m = _with_measurements(run, m, ResultStore.merged(run.path('measured.jsonl'), meta))
     atomic_write(run.path('measured.csv'), m.to_csv(index=False))
     t = m.dropna(subset=['measured_ms'])
     raw = (t.predicted_ms - t.measured_ms).abs() / t.measured_ms * 100
@@ -521,8 +537,7 @@ def finetune_all(run:Run)->dict:
     jobs.append((f'scratch@{first.budget_ms:.3f}', first.arch, False))
     teacher, _ = load_heaviest_network(run.path('heaviest', 'last.pth.tar'))
     net = _oneshot_net(run)
-    cfg = TrainConfig(epochs=c.finetune_epochs, batch_size=c.batch_size, lr=c.finetune_lr, seed=c.seed, limit_train=c.finetune_images,
-                      limit_valid=2000)
+    cfg = _train_cfg(run, c.finetune_epochs, c.finetune_lr, limit_train=c.finetune_images)
     example = torch.stack([run.splits.test[i][0] for i in range(64)])
     rs_path = run.path('finetuned.json')
     res = load_json(rs_path, 'fine-tuning results') if rs_path.exists() else {}
@@ -745,14 +760,35 @@ def run_demo(out:str|Path='outputs/demo/run', # the run folder (re-running it re
     run = Run(out, cfg)                                                                                    # before the run folder exists
     run._splits = splits
     image_sets(run)                                                                                        # too few images: fail now
+    world = dist_env().world
+    if world == 1 and cfg.procs > 1:   # start the ranks here (`torchrun` not needed); each runs the stages
+        run_local_ranks(cfg.procs, _run_rank, str(out), cfg, only)
+        return Run(out, cfg)
+    if world != cfg.procs: raise ValueError(f'procs={cfg.procs}, but this job has {world} ranks: set procs to the number torchrun starts')
+    return run_stages(run, only)
+
+def run_stages(run:Run, only:str|None=None)->Run:
+    "Every unfinished stage in order on this rank: parallel stages on all ranks, each its share; the others on rank 0 alone."
+    main = dist_env().is_main
+    say = (lambda *a: print(*a, flush=True)) if main else (lambda *a: None)
     seed_everything(run.cfg.seed)
     for name, f in STAGES.items():
-        if run.done(name): print(f'[{name}] done earlier ({run.state[name]["seconds"]:.0f} s): skipped'); continue
-        t0 = time.time(); print(f'[{name}] {f.__doc__}', flush=True)
-        run.finish(name, f(run), time.time() - t0)
-        print(f'[{name}] finished in {time.time() - t0:.0f} s', flush=True)
+        if run.done(name): say(f'[{name}] done earlier ({run.state[name]["seconds"]:.0f} s): skipped'); continue
+        t0 = time.time(); say(f'[{name}] {f.__doc__}')
+        if f.parallel: result = f(run)
+        elif main:
+            with alone(): result = f(run)   # rank 0 with every core; the other ranks wait at the barrier below
+        else: result = {}
+        run.finish(name, result, time.time() - t0)
+        barrier()
+        if not main: run.reload()
+        say(f'[{name}] finished in {time.time() - t0:.0f} s')
         if name == only: break
     return run
+
+def _run_rank(out:str, cfg:DemoConfig, only:str|None):
+    "What each process of `run_local_ranks` runs: the demo's stages as one rank."
+    run_stages(Run(out, cfg), only)
 
 @call_parse
 def _binas_demo(
@@ -760,6 +796,7 @@ def _binas_demo(
     quick:store_true=False, # toy-size settings (a minute or two): a smoke test of the whole pipeline
     data:str='fashion-mnist', # dataset: 'fashion-mnist' (Debian's dataset-fashion-mnist) or a folder of its IDX files
     seed:int=0, # seed of everything
+    procs:int=None, # override: processes sharing the work (default 2: one per core of a 2-core CPU)
     heaviest_epochs:int=None, # override: stage-1 epochs
     supernet_epochs:int=None, # override: stage-2 epochs
     supernet_lr:float=None, # override: stage-2 peak learning rate
@@ -773,7 +810,7 @@ def _binas_demo(
                                                       'search', 'measure', 'finetune_all', 'report'])=None,
 ):
     "Run BINAS end to end on Fashion-MNIST on this CPU and write a report (outputs/demo/<run>/report.md and .html)."
-    over = {k: v for k, v in dict(heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, supernet_lr=supernet_lr,
+    over = {k: v for k, v in dict(procs=procs, heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, supernet_lr=supernet_lr,
                                     supernet_batch=supernet_batch, samples=samples, budgets=budgets, candidates=candidates, select_images=select_images,
                                     plane_images=plane_images).items()
             if v is not None}

@@ -406,17 +406,25 @@ def shipped_table(name:str='onnx_cpu_224', # a key of `SHIPPED`
 
 # %% ../nbs/04_latency.ipynb #d6d661ed
 def measure_many(archs:Sequence[Arch], # networks of one space
-                 target:str='onnx', batch_size:int=1, repeats:int=30, threads:int=1, rounds:int=3, warmup:int=5,
-                 progress:bool=False)->np.ndarray:
-    "Median end-to-end latency (ms) of each network, timed in `rounds` interleaved rounds of `repeats // rounds` runs."
+                 target:str='onnx', batch_size:int=1, repeats:int=30, threads:int=1,
+                 rounds:int|None=None, # interleaved rounds of `repeats // rounds` runs each (default: one run per round)
+                 warmup:int=5, # untimed runs of each network before its first round (later rounds: none)
+                 progress:bool=False,
+                 cache:dict|None=None, # `str(arch)` -> its runner: networks built once are reused by later calls (export takes ~0.5 s)
+                )->np.ndarray:
+    "Median end-to-end latency (ms) of each network over `repeats` runs, interleaved: every round runs each network in turn."
     x = example_input(archs[0].space, batch_size)
-    runners = [make_runner(build_model(a), x, target, threads) for a in progress_loop(archs, 'build', show=progress)]
+    cache, byname = ({} if cache is None else cache), {str(a): a for a in archs}
+    for s in progress_loop([s for s in byname if s not in cache], 'build', show=progress):
+        cache[s] = make_runner(build_model(byname[s]), x, target, threads)
+    runners = [cache[str(a)] for a in archs]
+    rounds = repeats if not rounds else rounds
     per = max(1, repeats // rounds)
     ts = [[] for _ in archs]
     with torch_threads(threads):
         for r in range(rounds):
             for i, run in enumerate(runners):
-                res = time_runner(run, per, warmup if r == 0 else 1, target, default_clock(target, threads))
+                res = time_runner(run, per, warmup if r == 0 else 0, target, default_clock(target, threads))
                 ts[i].append(res['median_ms'])
     return np.array([float(np.median(t)) for t in ts])
 
@@ -432,7 +440,7 @@ def reference_networks(table:LatencyTable, # a calibrated table (its `measuremen
 
 def latency_report(table:LatencyTable, # the table under test (its meta gives target, batch, threads)
                    archs:Sequence[Arch]|None=None, # networks to test (default: `n` random + BINAS A–F + HardCoRe-NAS A–F)
-                   n:int=30, seed:int=0, repeats:int=30, rounds:int=3,
+                   n:int=30, seed:int=0, repeats:int=30, rounds:int|None=None,
                    references:int=12, # re-time this many of the table's calibration networks in the same rounds (0: none)
                    progress:bool=False):
     "(DataFrame of name, arch, predicted_ms, measured_ms, measured_ms_table_speed, error_pct; metrics dict) of the formula against end-to-end timing."
@@ -494,7 +502,7 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
                           n:Param('random architectures (plus BINAS and HardCoRe-NAS A-F where the space has them)', int)=30,
                           seed:Param('seed of the random architectures', int)=0,
                           repeats:Param('timed runs per network', int)=30,
-                          rounds:Param('interleaved rounds the runs are split into', int)=3,
+                          rounds:Param('interleaved rounds the runs are split into (0: one run per round)', int)=0,
                           references:Param("re-time this many of the table's calibration networks to measure the machine's speed (0: none)", int)=12,
                           space:Param("search space the table must cover: 'imagenet', 'demo' or a JSON file (default: the table's)", str)=None):
     "End-to-end measured vs predicted latency of a table: MAPE, max error, Kendall-τ, a CSV and a figure."
@@ -622,9 +630,10 @@ def time_with_anchors(archs:Sequence[Arch], # one chunk of networks to time
                       anchors:Sequence[Arch], # the anchor networks, timed in the same interleaved rounds
                       anchors_ms:Sequence[float]|None, # the anchors' latency at the reference speed (None: this chunk is the reference)
                       target:str='onnx', batch_size:int=1, repeats:int=30, threads:int=1,
+                      cache:dict|None=None, # runners to reuse across chunks (`measure_many`): the anchors are built once
                      )->tuple[np.ndarray, np.ndarray, float]:
     "(latency of `archs`, latency of the anchors, speed): speed is the anchors' median time now over `anchors_ms` (> 1: a slow chunk)."
-    got = measure_many(list(archs) + list(anchors), target, batch_size, repeats, threads, rounds=max(3, repeats // 10))
+    got = measure_many(list(archs) + list(anchors), target, batch_size, repeats, threads, cache=cache)   # one run per round: anchors see the same drift
     t, a = got[:len(archs)], got[len(archs):]
     return t, a, float(np.median(a / np.asarray(anchors_ms, float))) if anchors_ms is not None else 1.0
 

@@ -28,7 +28,7 @@ from fastai.learner import Learner
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam, RMSProp
 
-from .core import (FileFormatError, atomic_write, barrier, dist_env, init_distributed, load_checkpoint,
+from .core import (FileFormatError, atomic_write, barrier, dist_env, in_group, init_distributed, load_checkpoint,
                         progress as progress_loop, progress_mode, save_checkpoint, seed_everything)
 from .data import DataSplits, make_loader
 from .space import Arch, SearchSpace, build_model
@@ -154,7 +154,7 @@ class Checkpointer(Callback):
 def _mean_over_ranks(rec:dict)->dict:
     "Average per-rank metrics over `torchrun` ranks (each rank validated its own shard)."
     import torch.distributed as dist
-    if not (dist.is_available() and dist.is_initialized()): return rec
+    if not in_group(): return rec
     keys = sorted(k for k in rec if k != 'epoch')
     t = torch.tensor([rec[k] for k in keys], dtype=torch.float64)
     if dist.get_backend() == 'nccl': t = t.cuda()
@@ -311,7 +311,7 @@ def evaluate(model:nn.Module, loader, device:torch.device|str|None=None, progres
         tot += torch.tensor([(top[:, 0] == yb).sum().item(), (top == yb[:, None]).any(1).sum().item(),
                              F.cross_entropy(out, yb, reduction='sum').item(), len(yb)], dtype=torch.float64)
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
+    if in_group():
         t = tot.cuda() if dist.get_backend() == 'nccl' else tot
         dist.all_reduce(t); tot = t.cpu()
     c1, c5, loss, n = tot.tolist()

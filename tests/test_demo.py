@@ -18,6 +18,9 @@ def test_demo_quick_kill_and_resume(tmp_path):
     finally:
         p.send_signal(signal.SIGKILL); p.wait()
     before = json.loads(state.read_text())
+    files = lambda: {f: f.stat().st_mtime_ns for f in out.rglob('*') if f.is_file()}
+    seen = files(); time.sleep(5)   # the demo's ranks die with it: nothing goes on writing into the run folder
+    assert files() == seen, 'a rank outlived the killed run'
     assert 'heaviest' in before and 'report' not in before
     r = subprocess.run([*CMD, '--out', str(out)], capture_output=True, text=True, env=ENV, timeout=1500)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
