@@ -39,7 +39,7 @@ class DemoConfig:
     "Every setting of a demo run (recorded in `config.json`)."
     data: str = 'fashion-mnist'        # dataset (Fashion-MNIST IDX files, or an ImageFolder root)
     space: str = 'demo'                # search space ('demo': half width, 28×28×1)
-    train_percent: float = 80          # % of the training set that trains weights; the rest is the search split
+    train_percent: float = 70          # % of the training set that trains weights; the rest (18,000 images) is the search split
     seed: int = 0
     batch_size: int = 64
     procs: int = 2                     # processes sharing the one-shot measurements (stages 4, 5, 8), one CPU thread each; the
@@ -58,15 +58,15 @@ class DemoConfig:
     lut_repeats: int = 30
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
     threads: int = 1                   # threads of latency measurements
-    contrib_images: int = 1024         # search-split images per contribution measurement (16 path draws × 64 images)
-    estimator_score: str = 'logp'      # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
+    contrib_images: int = 4096         # search-split images per contribution measurement (64 path draws × 64 images)
+    estimator_score: str = 'cal'       # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
     estimator_shrink: bool = True      # empirical-Bayes shrinkage of the terms by their errors: calibrated predictions, no argmax optimism
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
     test_samples: int = 100            # of which held out to test predictors; also the reference set measured on the reporting images
     sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
     plane_images: int = 0              # search-split images per one-shot evaluation of the plane's networks (0: every image not
-                                       # used for fitting or selection, 7976 by default: these comparisons decide the verdicts)
+                                       # used for fitting or selection, 10,904 by default: these comparisons decide the verdicts)
     budgets: int = 4                   # latency budgets searched
     search_with: str = 'validated'     # validated: the best of both forms' top frontier points on the selection images |
                                        # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
@@ -493,9 +493,11 @@ def measure(run:Run)->dict:
             'reference': reference_metrics(run, m)}
 
 def oneshot_record(v:np.ndarray)->dict:
-    "What the measure stage keeps of one network's per-image outcomes: `outcome_summary` and top-1 on each half of the images."
-    from binas.estimator import outcome_summary
-    return {**outcome_summary(v), 'half_a': 100. * float(v[0::2, 0].mean()), 'half_b': 100. * float(v[1::2, 0].mean())}
+    "What the measure stage keeps of one network's per-image outcomes: `outcome_summary`, and top-1 and the calibrated log-probability on each half of the images."
+    from binas.estimator import outcome_summary, score_index
+    j = score_index('cal')
+    return {**outcome_summary(v), 'half_a': 100. * float(v[0::2, 0].mean()), 'half_b': 100. * float(v[1::2, 0].mean()),
+            'cal_a': float(v[0::2, j].mean()), 'cal_b': float(v[1::2, j].mean())}
 
 def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
     "The measured networks' table: predicted and measured latency, one-shot accuracy (± se, per half), the estimator's prediction ± se."
@@ -505,25 +507,28 @@ def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
     m['predicted_ms'] = _latency_form(run).predict(a)
     m['measured_ms'], m['speed'] = [lat(s_, 'ms') for s_ in m.arch], [lat(s_, 'speed') for s_ in m.arch]
     m['measured_ms_table_speed'] = m.measured_ms / m.speed    # what the machine would have measured at the table's speed
-    for col, key in (('oneshot', 'accuracy'), ('oneshot_se', 'accuracy_se'), ('oneshot_a', 'half_a'), ('oneshot_b', 'half_b'), ('logp', 'logp')):
+    for col, key in (('oneshot', 'accuracy'), ('oneshot_se', 'accuracy_se'), ('oneshot_a', 'half_a'), ('oneshot_b', 'half_b'), ('logp', 'logp'),
+                     ('cal', 'cal'), ('cal_se', 'cal_se'), ('cal_a', 'cal_a'), ('cal_b', 'cal_b')):
         m[col] = [rs[f'acc/{s_}'][key] for s_ in m.arch]
     est = load_form(run.path('estimator.json'), 'estimator')[0]
     m['estimator'], m['estimator_se'] = est.predict(a), predict_se(estimator_bootstrap(run.path('estimator.json')), a)
     return m
 
 def reference_metrics(run:Run, m:pd.DataFrame)->dict:
-    "Ranking of the held-out random sub-networks by each predictor against their one-shot accuracy on the reporting images, and that reference's own test-retest τ (one half of the images against the other)."
+    "Ranking of the held-out random sub-networks by each predictor against two references on the reporting images — one-shot top-1, and the calibrated log-probability (`_cal`: smoother, it tracks top-1 on other images better than top-1 does) — with each reference's own test-retest τ (one half of the images against the other)."
     from binas.predictors import load_predictor, predict
     ref = m[m.group.isin(['random', 'reference'])]
     a = [Arch.from_string(s_, run.space) for s_ in ref.arch]
-    out = {'n': len(ref), 'test_retest_kendall': float(ranking_metrics(ref.oneshot_a, ref.oneshot_b)['kendall_tau'])}
+    retest = lambda a, b: float(ranking_metrics(ref[a], ref[b])['kendall_tau'])
+    out = {'n': len(ref), 'test_retest_kendall': retest('oneshot_a', 'oneshot_b'), 'test_retest_kendall_cal': retest('cal_a', 'cal_b')}
     preds = {'estimator': ref.estimator.to_numpy()}
     for kind in ('bilinear', 'quadratic', 'mlp'):
         f = run.path(f'predictor_{kind}.json')
         if f.exists(): preds[kind] = predict(load_predictor(f, run.space), a)
     for k, p in preds.items():
-        r = ranking_metrics(p, ref.oneshot)
-        out[k] = {'kendall': r['kendall_tau'], 'spearman': r['spearman'], 'pearson': r['pearson']}
+        r, rc = ranking_metrics(p, ref.oneshot), ranking_metrics(p, ref.cal)
+        out[k] = {'kendall': r['kendall_tau'], 'spearman': r['spearman'], 'pearson': r['pearson'],
+                  'kendall_cal': rc['kendall_tau'], 'spearman_cal': rc['spearman'], 'pearson_cal': rc['pearson']}
     return out
 
 # %% ../nbs/10_demo.ipynb #baa52588
@@ -637,14 +642,18 @@ def _estimator_line(st:dict)->str:
     return (f"- estimator ({st['contributions'].get('score', 'top1')} contributions) vs one-shot top-1 of {ref['n']} held-out random sub-networks "
             f"on the {st['measure']['report_images']} reporting images: Kendall-τ {ref['estimator']['kendall']:.3f}, Spearman "
             f"{ref['estimator']['spearman']:.3f} (the reference's own test-retest τ, one half of the images against the other: "
-            f"{ref['test_retest_kendall']:.3f}); fitted bilinear τ {ref.get('bilinear', {}).get('kendall', np.nan):.3f}; against the same "
+            f"{ref['test_retest_kendall']:.3f})"
+            + (f"; vs their calibrated log-probability on the same images, the low-noise reference: Kendall-τ "
+               f"{ref['estimator']['kendall_cal']:.3f}, Spearman {ref['estimator']['spearman_cal']:.3f} (test-retest τ "
+               f"{ref['test_retest_kendall_cal']:.3f})" if 'test_retest_kendall_cal' in ref else '') + f"; fitted bilinear τ {ref.get('bilinear', {}).get('kendall', np.nan):.3f}; against the same "
             f"networks' measurement on the fit images: τ {noisy:.3f}")
 
 def _reference_table(st:dict)->pd.DataFrame:
     "Each predictor's ranking metrics against the reference, with the reference's own test-retest τ."
     ref = st['measure'].get('reference', {})
     rows = [{'predictor': k, **v} for k, v in ref.items() if isinstance(v, dict)]
-    return pd.DataFrame(rows).assign(reference_n=ref.get('n'), reference_test_retest_kendall=ref.get('test_retest_kendall'))
+    return pd.DataFrame(rows).assign(reference_n=ref.get('n'), reference_test_retest_kendall=ref.get('test_retest_kendall'),
+                                     reference_test_retest_kendall_cal=ref.get('test_retest_kendall_cal'))
 
 def summary_table(folder:str|Path)->str:
     "The key numbers of a finished run as Markdown (what README shows)."
@@ -723,8 +732,9 @@ def report(run:Run)->dict:
               "predictors on held-out samples is in the table below.", None),
              ('## Searched networks, one per budget', md_table(table), None),
              ('## Verdicts (computed)', '\n'.join(f'- {k}: {val}' for k, val in v.items()), None),
-             ('## Predictors on held-out random sub-networks', 'Against the one-shot top-1 of the held-out samples on the reporting images '
-              '(the low-noise reference; its test-retest τ is one half of the images against the other):', None),
+             ('## Predictors on held-out random sub-networks', 'Against the one-shot top-1 of the held-out samples on the reporting images, '
+              'and (columns `_cal`) against their calibrated log-probability on the same images, the low-noise reference (notebook 05); '
+              'each reference\'s test-retest τ is one half of the images against the other:', None),
              ('', md_table(_reference_table(st)), 'fig_estimator_scatter.png'),
              ('', 'Against the same networks measured on the fit images (as noisy as the samples the predictors are fitted on):', None),
              ('', md_table(pred), None),

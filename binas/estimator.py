@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 import time
 from pathlib import Path
@@ -23,11 +24,12 @@ from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elasti
 
 # %% auto #0
 __all__ = ['SCORES', 'LOGP_FLOOR', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'run_stage',
-           'path_logits', 'stage_inputs', 'image_scores', 'score_index', 'mean_se', 'oneshot_scores',
-           'oneshot_accuracy', 'coupled_paths', 'decision_keys', 'contribution_meta', 'measure_contributions',
-           'estimator_form', 'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
-           'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
-           'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
+           'path_logits', 'stage_inputs', 'calibrated_log_softmax', 'image_scores', 'score_index', 'mean_se',
+           'oneshot_scores', 'oneshot_accuracy', 'coupled_paths', 'decision_keys', 'contribution_meta',
+           'measure_contributions', 'estimator_form', 'decision_groups', 'shrink_deviations', 'Contributions',
+           'top1_slope', 'contribution_form', 'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator',
+           'load_estimator', 'estimator_bootstrap', 'outcome_summary', 'sample_accuracies', 'save_samples',
+           'load_samples']
 
 # %% ../nbs/05_estimator.ipynb #54d9d5d3
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
@@ -90,15 +92,32 @@ def stage_inputs(net:SuperNet, feats:torch.Tensor, arch:Arch)->list[torch.Tensor
     return out
 
 # %% ../nbs/05_estimator.ipynb #ca77b586
-SCORES = ('top1', 'logp', 'p_true')   # the per-image outcomes every one-shot evaluation records, in this order
-LOGP_FLOOR = -10.                      # log-probabilities are clipped here: one absurdly wrong image must not outweigh hundreds
+SCORES = ('top1', 'logp', 'p_true', 'cal')   # the per-image outcomes every one-shot evaluation records, in this order
+LOGP_FLOOR = math.log(0.01)   # log-probabilities are clipped at p = 1 %: a confidently wrong image must not outweigh hundreds
 
-def image_scores(logits:torch.Tensor, # (N, classes)
+def _scale(score:str)->float: return 1. if score in ('logp', 'cal') else 100.   # top-1 and p_true in %
+
+def calibrated_log_softmax(logits:torch.Tensor, # (N, classes): one path on one chunk of images
+                           labels:torch.Tensor, # (N,) true classes
+                           steps:int=20, # Newton steps (the negative log-likelihood is convex in 1/T)
+                          )->torch.Tensor:
+    "`log_softmax(logits / T)`, T the temperature that minimises the chunk's negative log-likelihood: the network's confidence divided out."
+    z = logits.float()
+    zy, b = z.gather(1, labels[:, None])[:, 0], torch.ones(())
+    for _ in range(steps):   # NLL(b) = mean(logsumexp(b z) - b z_y): gradient mean(E_p z - z_y), curvature mean(Var_p z)
+        p = torch.softmax(b * z, -1)
+        ez = (p * z).sum(-1)
+        g, h = (ez - zy).mean(), ((p * z * z).sum(-1) - ez ** 2).mean()
+        b = (b - g / h.clamp(min=1e-6)).clamp(1e-3, 1e3)
+    return torch.log_softmax(b * z, -1)
+
+def image_scores(logits:torch.Tensor, # (N, classes): one path on one chunk of images
                  labels:torch.Tensor, # (N,) true classes
                 )->torch.Tensor:
-    "Per-image outcomes (N, 3): top-1 correct (0/1), log-probability of the true class (clipped), probability of the true class."
-    lp = torch.log_softmax(logits.float(), -1).gather(1, labels[:, None])[:, 0]
-    return torch.stack([(logits.argmax(-1) == labels).float(), lp.clamp(min=LOGP_FLOOR), lp.exp()], 1)
+    "Per-image outcomes (N, 4), `SCORES`: top-1 correct (0/1), log-probability of the true class, probability of the true class, calibrated log-probability (log-probabilities clipped at `LOGP_FLOOR`)."
+    pick = lambda lp: lp.gather(1, labels[:, None])[:, 0]
+    lp, cal = pick(torch.log_softmax(logits.float(), -1)), pick(calibrated_log_softmax(logits, labels))
+    return torch.stack([(logits.argmax(-1) == labels).float(), lp.clamp(min=LOGP_FLOOR), lp.exp(), cal.clamp(min=LOGP_FLOOR)], 1)
 
 def score_index(score:str)->int:
     "Column of `score` in `image_scores`."
@@ -121,7 +140,7 @@ def oneshot_scores(net:SuperNet, # trained super-network (w*)
                    channels_last:bool=True, # NHWC convolutions
                    images:tuple|None=None, # precomputed `eval_images` (overrides data/num_images/seed)
                   )->np.ndarray:
-    "Per-image outcomes (`SCORES`) of each architecture on one fixed set of held-out images: (archs, images, 3), batch norm on batch statistics."
+    "Per-image outcomes (`SCORES`) of each architecture on one fixed set of held-out images: (archs, images, `len(SCORES)`), batch norm on batch statistics."
     archs = [archs] if isinstance(archs, Arch) else list(archs)
     net._archs(archs, len(archs))          # validates the paths against the space
     x, y = images if images is not None else eval_images(data, num_images, seed)
@@ -183,7 +202,7 @@ def _plain(meta:dict)->dict:
 
 def contribution_meta(net:SuperNet, num_iter:int, batch_size:int, epochs:int, seed:int, num_images:int, extra:dict|None=None)->dict:
     "The settings a contribution store depends on (reopening with other settings is an error)."
-    return _plain({'format': 'binas.contrib/2', 'space': net.space.to_dict(), 'scores': SCORES, 'num_iter': num_iter,
+    return _plain({'format': 'binas.contrib/3', 'logp_floor': LOGP_FLOOR, 'space': net.space.to_dict(), 'scores': SCORES, 'num_iter': num_iter,
                    'batch_size': batch_size, 'epochs': epochs, 'seed': seed, 'num_images': num_images, **(extra or {})})
 
 def _key_stage(key:str)->int:
@@ -302,9 +321,9 @@ class Contributions:
             raise ValueError(f'Contributions: chunks of shape {self.chunks.shape} for {len(self.keys)} keys and {len(SCORES)} scores')
 
     def values(self, score:str='top1')->dict[str, float]:
-        "The measurement of every key: mean over chunks (top-1 and p_true in %)."
+        "The measurement of every key: mean over chunks (top-1 and p_true in %, log-probabilities in nats)."
         j = score_index(score)
-        return dict(zip(self.keys, (1. if score == 'logp' else 100.) * self.chunks[:, :, j].mean(1)))
+        return dict(zip(self.keys, _scale(score) * self.chunks[:, :, j].mean(1)))
 
     def resample(self, idx:np.ndarray)->'Contributions':
         "The same measurements on chunks `idx` (a bootstrap draw keeps the pairing: one draw for every key)."
@@ -315,10 +334,8 @@ class Contributions:
     def from_dict(cls, d:dict, space:SearchSpace)->'Contributions': return cls(space, d['keys'], d['chunks'])
 
 # %% ../nbs/05_estimator.ipynb #e12298ef
-def _scale(score:str)->float: return 1. if score == 'logp' else 100.   # top-1 and p_true in %
-
 def _score_form(c:Contributions, score:str, shrink:bool)->BilinearForm:
-    "The estimator in the units of `score` (% for top-1 and p_true)."
+    "The estimator in the units of `score` (% for top-1 and p_true, nats for logp and cal)."
     j, scale = score_index(score), _scale(score)
     vals = shrink_deviations(c.chunks[:, :, j], decision_groups(c.keys, c.space)) if shrink else c.chunks[:, :, j].mean(1)
     return estimator_form(dict(zip(c.keys, scale * vals)), c.space)
@@ -335,7 +352,7 @@ def top1_slope(c:Contributions, score:str)->float:
     return float(x @ y / (x @ x)) if x @ x > 0 else 0.
 
 def contribution_form(c:Contributions, # the measurements
-                      score:str='logp', # which per-image outcome ranks the decisions (see the comparison above)
+                      score:str='cal', # which per-image outcome ranks the decisions (see the comparison below)
                       shrink:bool=False, # empirical-Bayes shrinkage of every deviation by its paired standard error
                      )->BilinearForm:
     "The bilinear estimator of top-1 (%): a₀ from top-1, every other term from `score`, scaled to top-1 points by `top1_slope`."
@@ -362,7 +379,7 @@ def predict_se(forms:Sequence[BilinearForm], archs:Arch|Sequence[Arch])->np.ndar
 # %% ../nbs/05_estimator.ipynb #8f6d6a44
 def save_estimator(c:Contributions, # the measurements
                    path:str|Path, # the estimator file (a bilinear-form JSON, kind 'estimator')
-                   score:str='logp', shrink:bool=False, # as in `contribution_form`
+                   score:str='cal', shrink:bool=False, # as in `contribution_form`
                    bootstrap:int=200, # resamples behind the standard errors
                    meta:dict|None=None, # more to record
                   )->BilinearForm:
@@ -400,13 +417,14 @@ def _from_indices_str(alpha_idx:str, beta_idx:str, space:SearchSpace)->Arch:
     return arch_from_indices(space, np.array(str(alpha_idx).split(), int).reshape(space.num_stages, space.max_depth),
                              np.array(str(beta_idx).split(), int))
 
-SUMMARY = ('accuracy', 'accuracy_se', 'logp', 'logp_se')   # what a sample table keeps per sub-network
+SUMMARY = ('accuracy', 'accuracy_se', 'logp', 'logp_se', 'cal', 'cal_se')   # what a sample table keeps per sub-network
 
 def outcome_summary(scores:np.ndarray, # (images, len(SCORES)) per-image outcomes of one network
                    )->dict:
-    "Top-1 (%) and mean log-probability of the true class, each with its standard error over the images."
-    (acc, lp), (acc_se, lp_se) = mean_se(scores[:, :2].T)
-    return {'accuracy': 100. * float(acc), 'accuracy_se': 100. * float(acc_se), 'logp': float(lp), 'logp_se': float(lp_se)}
+    "Top-1 (%), mean log-probability and mean calibrated log-probability of the true class, each with its standard error over the images."
+    (acc, lp, cal), (acc_se, lp_se, cal_se) = mean_se(scores[:, [0, 1, score_index('cal')]].T)
+    return {'accuracy': 100. * float(acc), 'accuracy_se': 100. * float(acc_se), 'logp': float(lp), 'logp_se': float(lp_se),
+            'cal': float(cal), 'cal_se': float(cal_se)}
 
 def sample_accuracies(net:SuperNet, # trained super-network (w*)
                       n:int, # how many random sub-networks
@@ -426,7 +444,7 @@ def sample_accuracies(net:SuperNet, # trained super-network (w*)
     if n < 1: raise ValueError(f'sample_accuracies: n must be ≥ 1, got {n}')
     archs = sample_archs(n, net.space, seed)
     env, say = dist_env(), log or (lambda *a: None)
-    md = _plain({'format': 'binas.samples/2', 'space': net.space.to_dict(), 'seed': seed, 'num_images': num_images,
+    md = _plain({'format': 'binas.samples/3', 'logp_floor': LOGP_FLOOR, 'space': net.space.to_dict(), 'seed': seed, 'num_images': num_images,
                  'batch_size': batch_size, 'image_seed': image_seed, **(meta or {})})
     done = ResultStore.merged(path, md) if path is not None else {}
     store = ResultStore(path, md, env.rank) if path is not None else None
@@ -508,7 +526,7 @@ def _binas_contrib(
     batch_size:int=64, # images per chunk = batch-norm batch (-b)
     epochs:int=1, # repeats of num_iter chunks per measurement
     seed:int=0, # images and path draws
-    score:Param('per-image outcome the terms are measured with (a0 is always top-1)', str, choices=list(SCORES))='logp',
+    score:Param('per-image outcome the terms are measured with (a0 is always top-1)', str, choices=list(SCORES))='cal',
     shrink:store_true=False, # empirical-Bayes shrinkage of every term by its standard error
     train_percent:float=80, # defines the search split (must match training)
     split_seed:int=0, # seed of the train/search split (must match training)
