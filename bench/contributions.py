@@ -2,15 +2,19 @@
 from each per-image outcome, at each number of images, rank held-out sub-networks against two low-noise references.
 
     python bench/contributions.py --checkpoint outputs/demo/run/supernet/last.pth.tar            # timing A/B only (~2 min)
-    python bench/contributions.py --checkpoint W --num_iter 64 --reference 100 --levers levers.csv   # + the outcome table (~10 min)
+    python bench/contributions.py --checkpoint W --num_iter 64 --reference 100 --levers levers.csv   # + the outcome table (~12 min)
+    python bench/contributions.py --run outputs/demo/run --levers levers.csv     # the table from a finished demo run (seconds)
 
 The reference: `--reference` random sub-networks (the demo's held-out samples: seed 1, the first of 300) measured on the last
 `--reference_images` images of the search split's seeded order (the contributions use the first `num_iter × batch_size`),
 scored two ways: top-1, and the calibrated log-probability (`cal`); each one's test-retest τ is one half of the images against
 the other. The estimators: for every score, shrinkage off/on, and 1/4, 1/2 and all of the `num_iter` chunks (disjoint subsets,
-τ averaged over them). `--logp_floor` changes where log-probabilities are clipped (binas.estimator.LOGP_FLOOR) for this run.
+τ averaged over them). `--run` reads both from a finished demo run instead (its contributions in `estimator.json`, its
+held-out samples measured on the reporting images in `measured.csv`: the same networks and images as above, no new forward
+passes). `--logp_floor` changes where log-probabilities are clipped (binas.estimator.LOGP_FLOOR) for this run.
 """
 import argparse, time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,8 +23,8 @@ from scipy import stats
 
 import binas.estimator as E
 from binas.data import get_data
-from binas.estimator import SCORES, Contributions, contribution_form, eval_images, measure_contributions, oneshot_scores
-from binas.space import sample_archs
+from binas.estimator import SCORES, Contributions, contribution_form, eval_images, load_estimator, measure_contributions, oneshot_scores
+from binas.space import Arch, sample_archs
 from binas.train import load_supernet
 
 
@@ -52,9 +56,24 @@ def levers(c:Contributions, archs, refs:dict, batch_size:int)->pd.DataFrame:
     return pd.DataFrame(rows).round(3)
 
 
+def from_run(run:Path, a):
+    "The lever table of a finished demo run: its contributions, and its held-out samples on the reporting images as the reference."
+    _, c, meta = load_estimator(run / 'estimator.json')
+    m = pd.read_csv(run / 'measured.csv')
+    ref = m[m.group.isin(['random', 'reference'])]
+    archs = [Arch.from_string(s, c.space) for s in ref.arch]
+    refs = {'top1': (ref.oneshot.to_numpy(), stats.kendalltau(ref.oneshot_a, ref.oneshot_b).statistic),
+            'cal': (ref.cal.to_numpy(), stats.kendalltau(ref.cal_a, ref.cal_b).statistic)}
+    print(f'{run}: {c.chunks.shape[1]} chunks; reference {len(ref)} sub-networks, test-retest τ top-1 {refs["top1"][1]:.3f}, '
+          f'calibrated log-probability {refs["cal"][1]:.3f}; τ between the two {stats.kendalltau(refs["top1"][0], refs["cal"][0]).statistic:.3f}')
+    a.batch_size = meta['images'] // c.chunks.shape[1]   # images per chunk
+    report(c, archs, refs, a)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', required=True, help='a trained super-network (w*)')
+    p.add_argument('--checkpoint', help='a trained super-network (w*)')
+    p.add_argument('--run', help='a finished demo run folder: its measurements instead of new ones')
     p.add_argument('--data', default='fashion-mnist')
     p.add_argument('--train_percent', type=float, default=70, help='as the super-network was trained with (the demo: 70)')
     p.add_argument('--num_iter', type=int, default=16, help='chunks (path draws) per decision')
@@ -66,6 +85,8 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     if a.logp_floor is not None: E.LOGP_FLOOR = a.logp_floor
+    if a.run: return from_run(Path(a.run), a)
+    if not a.checkpoint: raise SystemExit('--checkpoint or --run is required')
     torch.set_num_threads(a.threads)
     net = load_supernet(a.checkpoint)
     search = get_data(a.data, net.space.resolution, a.train_percent, 0, False).search
@@ -90,6 +111,11 @@ def main():
           f'{a.reference_images} images, test-retest τ (halves) top-1 {refs["top1"][1]:.3f}, calibrated log-probability '
           f'{refs["cal"][1]:.3f}; τ between the two references {stats.kendalltau(refs["top1"][0], refs["cal"][0]).statistic:.3f}'
           f' (log-probabilities clipped at {E.LOGP_FLOOR:.3f})')
+    report(c, archs, refs, a)
+
+
+def report(c:Contributions, archs, refs:dict, a):
+    "Print the lever table (and write it with `--levers`)."
     df = levers(c, archs, refs, a.batch_size)
     with pd.option_context('display.width', 200, 'display.max_rows', 200): print(df.to_string(index=False))
     if a.levers: df.assign(logp_floor=round(E.LOGP_FLOOR, 3), ref_retest_top1=round(refs['top1'][1], 3),

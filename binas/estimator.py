@@ -317,13 +317,21 @@ class Contributions:
 
     def __post_init__(self):
         self.keys, self.chunks = list(self.keys), np.asarray(self.chunks, float)
-        if self.chunks.ndim != 3 or self.chunks.shape[0] != len(self.keys) or self.chunks.shape[2] != len(SCORES):
+        if self.chunks.ndim != 3 or self.chunks.shape[0] != len(self.keys) or not 1 <= self.chunks.shape[2] <= len(SCORES):
             raise ValueError(f'Contributions: chunks of shape {self.chunks.shape} for {len(self.keys)} keys and {len(SCORES)} scores')
+        if self.chunks.shape[2] < len(SCORES):   # measured before the later scores existed: those read as missing (NaN)
+            pad = np.full((*self.chunks.shape[:2], len(SCORES) - self.chunks.shape[2]), np.nan)
+            self.chunks = np.concatenate([self.chunks, pad], 2)
+
+    def column(self, score:str)->np.ndarray:
+        "(keys, chunks) values of `score`; an error for a score these measurements predate."
+        v = self.chunks[:, :, score_index(score)]
+        if np.isnan(v).any(): raise ValueError(f"these contributions were measured before the {score!r} score existed: re-measure them")
+        return v
 
     def values(self, score:str='top1')->dict[str, float]:
         "The measurement of every key: mean over chunks (top-1 and p_true in %, log-probabilities in nats)."
-        j = score_index(score)
-        return dict(zip(self.keys, _scale(score) * self.chunks[:, :, j].mean(1)))
+        return dict(zip(self.keys, _scale(score) * self.column(score).mean(1)))
 
     def resample(self, idx:np.ndarray)->'Contributions':
         "The same measurements on chunks `idx` (a bootstrap draw keeps the pairing: one draw for every key)."
@@ -336,13 +344,12 @@ class Contributions:
 # %% ../nbs/05_estimator.ipynb #e12298ef
 def _score_form(c:Contributions, score:str, shrink:bool)->BilinearForm:
     "The estimator in the units of `score` (% for top-1 and p_true, nats for logp and cal)."
-    j, scale = score_index(score), _scale(score)
-    vals = shrink_deviations(c.chunks[:, :, j], decision_groups(c.keys, c.space)) if shrink else c.chunks[:, :, j].mean(1)
-    return estimator_form(dict(zip(c.keys, scale * vals)), c.space)
+    vals = shrink_deviations(c.column(score), decision_groups(c.keys, c.space)) if shrink else c.column(score).mean(1)
+    return estimator_form(dict(zip(c.keys, _scale(score) * vals)), c.space)
 
 def _deviations(c:Contributions, score:str)->np.ndarray:
     "Every op and depth measurement's deviation from its group mean, in the units of `_score_form`."
-    v = _scale(score) * c.chunks[:, :, score_index(score)].mean(1)
+    v = _scale(score) * c.column(score).mean(1)
     return np.concatenate([v[g] - v[g].mean() for g in decision_groups(c.keys, c.space)])
 
 def top1_slope(c:Contributions, score:str)->float:
