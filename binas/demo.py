@@ -458,7 +458,7 @@ def measure(run:Run)->dict:
     rows += [{'group': 'reference', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random, c.test_samples)]
     m, env = pd.DataFrame(rows), dist_env()
     skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
-    meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'anchored': True, 'rounds': 'one run each', 'record': 2}
+    meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'anchored': True, 'rounds': 'one run each', 'record': 3}
     rs = ResultStore(run.path('measured.jsonl'), meta, env.rank)   # rank r > 0 keeps its share in its own shard file
     uniq = list(dict.fromkeys(m.arch))
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
