@@ -9,7 +9,9 @@ SGD update, on a fixed random batch):
 - bf16           `torch.autocast('cpu', dtype=torch.bfloat16)` around forward and loss (this CPU has AVX-512 BF16);
 - channels_last  weights and input in channels_last memory format;
 - bf16+cl        both;
-- compile        `torch.compile` of the model (the first steps compile: they are warm-up, not timed).
+- compile        `torch.compile` of the model (the first steps compile: they are warm-up, not timed);
+- cl_b128, cl_b256  channels_last with 2× / 4× the batch (the ratio is per image: what a larger batch buys, before any
+                 change of schedule it needs to reach the same accuracy).
 The variants alternate step by step so that all see the same load on a shared machine; the mean step time of each is
 reported with its ratio to fp32 (> 1: faster). A lever is worth adopting only if it also keeps the demo's accuracy.
 """
@@ -20,7 +22,7 @@ import torch.nn.functional as F
 
 from binas.space import Arch, build_model, demo_space
 
-VARIANTS = ('fp32', 'bf16', 'channels_last', 'bf16+cl', 'compile')
+VARIANTS = ('fp32', 'bf16', 'channels_last', 'bf16+cl', 'compile', 'cl_b128', 'cl_b256')
 
 
 def parse_args(argv=None):
@@ -37,6 +39,9 @@ def parse_args(argv=None):
 def make_step(variant:str, x:torch.Tensor, y:torch.Tensor):
     "A training step of the heaviest demo network with `variant`'s settings, and its own copy of the input."
     model = build_model(Arch.heaviest(demo_space()), num_classes=10).train()
+    if variant.startswith('cl_b'):   # the same step on a larger batch (the input repeated: throughput does not depend on the values)
+        k = int(variant[4:]) // len(x)
+        x, y, variant = x.repeat(k, 1, 1, 1), y.repeat(k), 'channels_last'
     cl = variant in ('channels_last', 'bf16+cl')
     if cl: model, x = model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-5)
@@ -45,7 +50,7 @@ def make_step(variant:str, x:torch.Tensor, y:torch.Tensor):
     def step():
         with amp(): loss = F.cross_entropy(fwd(x), y)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-    return step
+    return step, len(x)
 
 
 def main(argv=None):
@@ -59,17 +64,17 @@ def main(argv=None):
     bad = [v for v in names if v not in VARIANTS]
     if bad: raise SystemExit(f'train_throughput: unknown variant {bad[0]!r} (choose from {", ".join(VARIANTS)})')
     steps = {v: make_step(v, x, y) for v in names}
-    for s in steps.values():
+    for s, _ in steps.values():
         for _ in range(a.warmup): s()
     times = {v: [] for v in names}
     for _ in range(a.steps):
-        for v, s in steps.items():
-            t = time.perf_counter(); s(); times[v].append(time.perf_counter() - t)
+        for v, (s, n) in steps.items():
+            t = time.perf_counter(); s(); times[v].append((time.perf_counter() - t) / n)   # seconds per image
     base = statistics.mean(times['fp32'])
     print(f'heaviest demo network, batch {a.batch}, cpu {torch.get_num_threads()} thread(s), {a.steps} interleaved steps each')
     for v in names:
         t = statistics.mean(times[v])
-        print(f'{v:>14}: {a.batch / t:8.1f} img/s  ({t * 1e3:7.1f} ms/step)  ratio {base / t:5.2f}x fp32')
+        print(f'{v:>14}: {1 / t:8.1f} img/s  ({t * steps[v][1] * 1e3:7.1f} ms/step of {steps[v][1]})  ratio {base / t:5.2f}x fp32')
 
 
 if __name__ == '__main__':

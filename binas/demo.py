@@ -5,7 +5,9 @@
 # %% ../nbs/10_demo.ipynb #43bc1f17
 from __future__ import annotations
 
+import html
 import itertools
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -14,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import matplotlib.pyplot as plt
 import torch
 
 from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress,
@@ -23,15 +26,22 @@ from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
 from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
 from .export import export_onnx
+from .supernet import recalibrate_bn
+from .latency import measure_lut, load_latency_table, time_with_anchors, ANCHORS_KEY
+from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
+                             outcome_summary, score_index, estimator_bootstrap, predict_se)
+from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
+from .search import search as solve, frontier, min_value
+from .interpret import effects_figure, paper_finding
 from .report import plane, scatter, save_fig, ranking_metrics
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
 __all__ = ['STAGES', 'SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest',
-           'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'contributions', 'samples', 'predictors',
-           'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks', 'chunk_timer',
-           'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'md_table', 'verdicts',
-           'budget_table', 'summary_table', 'report', 'run_demo', 'run_stages']
+           'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'report_images', 'contributions', 'samples',
+           'predictors', 'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks',
+           'chunk_timer', 'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'md_table',
+           'verdicts', 'budget_table', 'report_images_text', 'summary_table', 'report', 'run_demo', 'run_stages']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -58,7 +68,7 @@ class DemoConfig:
     lut_repeats: int = 30
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
     threads: int = 1                   # threads of latency measurements
-    contrib_images: int = 4096         # search-split images per contribution measurement (64 path draws × 64 images)
+    contrib_images: int = 6144         # search-split images per contribution measurement (96 path draws × 64 images)
     estimator_score: str = 'cal'       # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
     estimator_shrink: bool = True      # empirical-Bayes shrinkage of the terms by their errors: calibrated predictions, no argmax optimism
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
@@ -66,7 +76,9 @@ class DemoConfig:
     sample_images: int = 1000          # search-split images per one-shot evaluation
     plane_random: int = 24             # random sub-networks with measured latency on the accuracy–latency plane
     plane_images: int = 0              # search-split images per one-shot evaluation of the plane's networks (0: every image not
-                                       # used for fitting or selection, 10,904 by default: these comparisons decide the verdicts)
+                                       # used for fitting or selection, 8,856 by default: these comparisons decide the verdicts)
+    report_test_images: int = 10000    # test-split images added to the reporting images (0: none). They decide nothing (every choice
+                                       # is made on fit and selection images), and twice the images make the reference repeatable
     budgets: int = 4                   # latency budgets searched
     search_with: str = 'validated'     # validated: the best of both forms' top frontier points on the selection images |
                                        # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
@@ -88,7 +100,7 @@ class DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
         return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, supernet_batch=64, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
                             test_samples=16, sample_images=128, plane_random=6, plane_images=128, budgets=2, finetune_images=256,
-                            candidates=3, select_images=128), **kw})
+                            candidates=3, select_images=128, report_test_images=128), **kw})
 
 # %% ../nbs/10_demo.ipynb #3312366f
 class Run:
@@ -161,7 +173,6 @@ def supernet(run:Run)->dict:
 
 def heaviest_path_top1(net, run:Run)->float:
     "Test top-1 of a super-network's heaviest path, its batch-norm statistics re-estimated on 8 search-split batches."
-    from binas.supernet import recalibrate_bn
     sub = net.extract(net.heaviest)
     recalibrate_bn(sub, itertools.islice(make_loader(run.splits.search, 256, False), 8))
     return _test_top1(sub, run)
@@ -170,13 +181,11 @@ def heaviest_path_top1(net, run:Run)->float:
 @stage
 def latency(run:Run)->dict:
     "Stage 3: the latency lookup table of the demo space on this machine."
-    from binas.latency import measure_lut
     c = run.cfg
     table = measure_lut(run.space, target=c.lut_target, batch_size=c.lut_batch, repeats=c.lut_repeats, threads=c.threads,
                         path=run.path('lut.json'), calibration=c.lut_calibration)
     form = table.form()
     save_form(form, run.path('latency_form.json'), 'latency', table.meta)
-    from binas.search import min_value
     return {'min_ms': min_value(form)[0], 'max_ms': float(form.predict(Arch.heaviest(run.space)))}
 
 def _latency_form(run:Run)->BilinearForm: return load_form(run.path('latency_form.json'), 'latency')[0]
@@ -196,14 +205,20 @@ def image_sets(run:Run)->dict[str, tuple[int, int]]:
     return {'fit': (0, fit), 'select': (fit, c.select_images), 'report': (n - report, report)}
 
 def _images(run:Run, which:str)->tuple[torch.Tensor, torch.Tensor]:
-    from binas.estimator import eval_images
     skip, n = image_sets(run)[which]
     return eval_images(run.splits.search, n, run.cfg.seed, skip=skip)
+
+def report_images(run:Run)->tuple[torch.Tensor, torch.Tensor]:
+    "The images the measured networks' one-shot accuracies are reported on: the search split's reporting set, then `report_test_images` of the test split (the even and the odd positions are the two halves of the test-retest)."
+    x, y = _images(run, 'report')
+    n = min(run.cfg.report_test_images, len(run.splits.test))
+    if n < 1: return x, y
+    tx, ty = eval_images(run.splits.test, n, run.cfg.seed)
+    return torch.cat([x, tx]), torch.cat([y, ty])
 
 @stage(parallel=True)
 def contributions(run:Run)->dict:
     "Stage 4: the accuracy estimator from 256 contribution measurements on the search split."
-    from binas.estimator import measure_contributions, save_estimator
     c, net = run.cfg, _oneshot_net(run)
     contribs = measure_contributions(net, run.splits.search, run.space, num_iter=max(1, c.contrib_images // 64), batch_size=64,
                                      seed=c.seed, path=run.path('contributions.jsonl'))   # each rank its share of the decisions
@@ -214,7 +229,6 @@ def contributions(run:Run)->dict:
 @stage(parallel=True)
 def samples(run:Run)->dict:
     "Stage 5: one-shot accuracy of random sub-networks on the search split (with their predicted latency)."
-    from binas.estimator import sample_accuracies, oneshot_accuracy, eval_images
     net = _oneshot_net(run)
     df = sample_accuracies(net, run.cfg.samples, run.splits.search, seed=run.cfg.seed + 1, path=run.path('samples.jsonl'),
                            latency=_latency_form(run), num_images=run.cfg.sample_images, image_seed=run.cfg.seed)   # sharded
@@ -231,7 +245,6 @@ def _samples(run:Run)->tuple[list[Arch], np.ndarray, pd.DataFrame]:
 @stage
 def predictors(run:Run)->dict:
     "Stage 6: the estimator and fitted bilinear / quadratic / MLP predictors, ranked on held-out random sub-networks."
-    from binas.predictors import fit_predictor, save_predictor, evaluate_predictor, predict
     archs, acc, _ = _samples(run)
     k = run.cfg.test_samples
     fit_a, fit_y, test_a, test_y = archs[k:], acc[k:], archs[:k], acc[:k]
@@ -252,7 +265,6 @@ def predictors(run:Run)->dict:
 # %% ../nbs/10_demo.ipynb #981e2e27
 def _forms(run:Run)->dict[str, BilinearForm]:
     "The bilinear accuracy forms the search may use: the contribution estimator and the bilinear predictor fitted on the samples."
-    from binas.predictors import load_predictor
     return {'estimator': load_form(run.path('estimator.json'), 'estimator')[0],
             'bilinear': load_predictor(run.path('predictor_bilinear.json'), run.space)}
 
@@ -363,7 +375,6 @@ def budget_picks(cands:pd.DataFrame, t:pd.DataFrame, info:dict, # from `fit_budg
 
 def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
     "The anchor networks of the run's table calibration, and their latency (ms) then: the yardstick of the machine's speed."
-    from binas.latency import load_latency_table, ANCHORS_KEY
     t = load_latency_table(run.path('lut.json'), run.space)
     names, ms = t.meta.get('calibration', {}).get('anchors'), t.measurements.get(ANCHORS_KEY, {}).get('anchors_ms')
     if not names or not ms or len(names) != len(ms):
@@ -372,7 +383,6 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
 
 def chunk_timer(run:Run)->Callable:
     "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04): chunk -> (latency ms, speed)."
-    from binas.latency import time_with_anchors
     c, (anchors, anchors_ms), cache = run.cfg, _anchors(run), {}   # each network is exported once, however often it is timed
     def timer(archs:list[Arch])->tuple[np.ndarray, float]:
         t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads, cache)
@@ -382,7 +392,6 @@ def chunk_timer(run:Run)->Callable:
 def _selection_scorer(run:Run)->Callable:
     "candidates -> the same with `selection_accuracy` (one-shot top-1 on the selection images; NaN unless `search_with='validated'`), each network measured once."
     if run.cfg.search_with != 'validated': return lambda d: d.assign(selection_accuracy=np.nan)
-    from binas.estimator import oneshot_accuracy
     net, images, acc = _oneshot_net(run), _images(run, 'select'), {}
     def scored(d:pd.DataFrame)->pd.DataFrame:
         new = [s for s in dict.fromkeys(d.arch) if s not in acc]
@@ -392,7 +401,6 @@ def _selection_scorer(run:Run)->Callable:
 
 def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict:
     "One row of `searched.csv`: the pick, the pick without the margin and what the margin cost, and plain BINAS at the same budget."
-    from binas.search import search as solve
     T, b, u = p['budget_ms'], p['pick'], p['plain']
     r, check = (solve(forms['estimator'], lat, T, solver=s) for s in ('exact', 'iqcp'))   # plain BINAS: the estimator's exact optimum
     return {'budget_ms': T, 'arch': b.arch, 'predictor': b.predictor, 'frontier_rank': int(b['rank']), 'predicted_accuracy': b.predicted_accuracy,
@@ -408,8 +416,6 @@ def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict
 @stage
 def search(run:Run)->dict:
     "Stage 7: the predicted frontiers, and per latency budget the best candidate whose measured latency meets the budget with this run's noise margin."
-    from binas.search import frontier
-    from binas.core import ResultStore
     c, forms, lat = run.cfg, _forms(run), _latency_form(run)
     use = _search_forms(run)
     fronts = {k: frontier(forms[k], lat) for k in use}
@@ -437,7 +443,6 @@ def search(run:Run)->dict:
 @stage(parallel=True)
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
-    from binas.estimator import oneshot_scores
     c, sp = run.cfg, run.space
     lat = _latency_form(run)
     archs, acc, df = _samples(run)
@@ -458,7 +463,10 @@ def measure(run:Run)->dict:
     rows += [{'group': 'reference', 'name': f'random{i}', 'budget_ms': np.nan, 'arch': str(archs[i])} for i in range(c.plane_random, c.test_samples)]
     m, env = pd.DataFrame(rows), dist_env()
     skip, n_img = image_sets(run)['report']   # one-shot accuracy on the reporting images: none of them fitted or selected anything
-    meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'anchored': True, 'rounds': 'one run each', 'record': 3}
+    images = report_images(run)               # ... and the test split's, if asked: the reference decides nothing either
+    n_test = len(images[1]) - n_img
+    meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'test_images': n_test,
+            'anchored': True, 'rounds': 'one run each', 'record': 3}
     rs = ResultStore(run.path('measured.jsonl'), meta, env.rank)   # rank r > 0 keeps its share in its own shard file
     uniq = list(dict.fromkeys(m.arch))
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
@@ -475,7 +483,7 @@ def measure(run:Run)->dict:
             t, speed = timer([Arch.from_string(x, sp) for x in part])
             for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
     barrier()
-    net, images = _oneshot_net(run), _images(run, 'report')
+    net = _oneshot_net(run)
     have = ResultStore.merged(run.path('measured.jsonl'), meta)
     todo = shard([s_ for s_ in uniq if f'acc/{s_}' not in have])   # one-shot accuracy: each rank its share of the networks
     for i in progress(range(0, len(todo), 8), 'one-shot accuracy (chunks of 8 networks)'):
@@ -488,20 +496,18 @@ def measure(run:Run)->dict:
     t = m.dropna(subset=['measured_ms'])
     raw = (t.predicted_ms - t.measured_ms).abs() / t.measured_ms * 100
     err = (t.predicted_ms - t.measured_ms_table_speed).abs() / t.measured_ms_table_speed * 100
-    return {'report_images': n_img, 'speed_factor': float(t.speed.median()), 'speed_range': [float(t.speed.min()), float(t.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
+    return {'report_images': n_img + n_test, 'report_test_images': n_test, 'speed_factor': float(t.speed.median()), 'speed_range': [float(t.speed.min()), float(t.speed.max())], 'mape_raw': float(raw.mean()), 'mape': float(err.mean()), 'max_error_pct': float(err.max()),
             **{k: float(v) for k, v in ranking_metrics(t.predicted_ms, t.measured_ms_table_speed).items() if k == 'kendall_tau'},
             'reference': reference_metrics(run, m)}
 
 def oneshot_record(v:np.ndarray)->dict:
     "What the measure stage keeps of one network's per-image outcomes: `outcome_summary`, and top-1 and the calibrated log-probability on each half of the images."
-    from binas.estimator import outcome_summary, score_index
     j = score_index('cal')
     return {**outcome_summary(v), 'half_a': 100. * float(v[0::2, 0].mean()), 'half_b': 100. * float(v[1::2, 0].mean()),
             'cal_a': float(v[0::2, j].mean()), 'cal_b': float(v[1::2, j].mean())}
 
 def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
     "The measured networks' table: predicted and measured latency, one-shot accuracy (± se, per half), the estimator's prediction ± se."
-    from binas.estimator import estimator_bootstrap, predict_se
     sp, a = run.space, [Arch.from_string(s_, run.space) for s_ in m.arch]
     lat = lambda s_, k: rs[f'lat/{s_}'][k] if f'lat/{s_}' in rs else np.nan
     m['predicted_ms'] = _latency_form(run).predict(a)
@@ -516,7 +522,6 @@ def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
 
 def reference_metrics(run:Run, m:pd.DataFrame)->dict:
     "Ranking of the held-out random sub-networks by each predictor against two references on the reporting images — one-shot top-1, and the calibrated log-probability (`_cal`: smoother, it tracks top-1 on other images better than top-1 does) — with each reference's own test-retest τ (one half of the images against the other)."
-    from binas.predictors import load_predictor, predict
     ref = m[m.group.isin(['random', 'reference'])]
     a = [Arch.from_string(s_, run.space) for s_ in ref.arch]
     retest = lambda a, b: float(ranking_metrics(ref[a], ref[b])['kendall_tau'])
@@ -631,8 +636,13 @@ def _search_line(st:dict, c:dict)->str:
                 f"networks), the best whose mean measured latency plus a margin of {se['margin_pct']:.2f}% meets the budget kept (the margin: "
                 f"{BUDGET_Z:g} standard deviations of a later measurement's difference, from this run's timing noise of "
                 f"{se['timing_noise_pct']:.2f}% per measurement, the passes' disagreement); {se['timed']} networks timed")
-    return (f"{how}; one-shot accuracies of the measured networks on {st['measure'].get('report_images') or c.get('plane_images')} other search-split "
-            "images, used for nothing else")
+    return f"{how}; one-shot accuracies of the measured networks on {report_images_text(st, c)}"
+
+def report_images_text(st:dict, c:dict)->str:
+    "Which images the measured networks' one-shot accuracies were reported on."
+    n, t = st['measure'].get('report_images') or c.get('plane_images'), st['measure'].get('report_test_images', 0)
+    return (f"{n} reporting images ({n - t} search-split images used for nothing else, and {t} of the test split)" if t
+            else f"{n} reporting images (search-split images used for nothing else)")
 
 def _estimator_line(st:dict)->str:
     "How well the estimator ranks held-out random sub-networks, beside the reference's own test-retest τ."
@@ -684,9 +694,6 @@ def summary_table(folder:str|Path)->str:
 @stage
 def report(run:Run)->dict:
     "Stage 10: `report.md` and `report.html` with figures."
-    from binas.interpret import effects_figure, paper_finding
-    from binas.estimator import estimator_bootstrap
-    import matplotlib.pyplot as plt
     c, st = run.cfg, run.state
     _, m, found, ft = _load(run.dir)
     est = load_form(run.path('estimator.json'), 'estimator')[0]
@@ -727,7 +734,8 @@ def report(run:Run)->dict:
              ('## The accuracy–latency plane', '', 'fig_plane.png'),
              ('## Search', f"`search_with={c.search_with}`, {len(found)} budgets. Searched networks: " + _search_line(st, asdict(c))
               + ". The search split is cut into disjoint image sets: the contributions and the samples the predictors are fitted on use "
-              "the first images of its seeded order, the selection images come next, and the reporting images are the last ones. "
+              "the first images of its seeded order, the selection images come next, and the reporting images are the last ones"
+              + (f", joined by {st['measure']['report_test_images']} test-split images" if st['measure'].get('report_test_images') else '') + ". "
               "The plane also shows plain BINAS — the estimator's exact optimum, not validated — at each budget; Kendall-τ of the "
               "predictors on held-out samples is in the table below.", None),
              ('## Searched networks, one per budget', md_table(table), None),
@@ -746,7 +754,6 @@ def report(run:Run)->dict:
 
 def _html(parts, *tables)->str:
     "A self-contained HTML page of the report sections (tables rendered by pandas)."
-    import html, re
     out = ['<!doctype html><html><head><meta charset="utf-8"><title>BINAS demo report</title><style>body{font-family:sans-serif;'
            'max-width:1200px;margin:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px}'
            'img{max-width:100%}</style></head><body>']
