@@ -21,9 +21,9 @@ for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.envi
 
 import numpy as np
 
-from binas.bilinear import BilinearForm, load_form
-from binas.search import (Constraint, frontier, load_latency_form, min_value, resource_form, search, synthetic_accuracy_form,
-                          synthetic_latency_form)
+from binas.bilinear import BilinearForm, load_form, resource_form
+from binas.search import Constraint, frontier, min_value, search, synthetic_accuracy_form, synthetic_latency_form
+from binas.search_cli import load_latency_form
 from binas.space import Arch, SearchSpace
 
 

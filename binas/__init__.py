@@ -6,3 +6,4 @@ import warnings as _warnings
 _warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 from . import space as _space  # registers binas's timm entrypoint, `binas_mobilenetv3` (timm only, no fastai): `timm.create_model('local-dir:…')` finds it
+from . import solvers as _solvers  # registers brute force, iqcp, bcfw and evo behind `binas.search.search` (exact registers itself there)

@@ -6,16 +6,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
+import torch
 
 from .core import FileFormatError, load_json, save_json
-from .space import Arch, SearchSpace, encode_archs
+from .space import Arch, SearchSpace, build_model, encode_archs
 
 # %% auto #0
-__all__ = ['BilinearForm', 'is_stage_separable', 'position_tables', 'table_form', 'save_form', 'load_form']
+__all__ = ['RESOURCES', 'BilinearForm', 'stage_mask', 'is_stage_separable', 'position_tables', 'table_form', 'BlockCounts',
+           'block_counts', 'resource_form', 'save_form', 'load_form']
 
 # %% ../nbs/00c_bilinear.ipynb #2d74b0dc
 @dataclass
@@ -62,7 +65,7 @@ class BilinearForm:
         return self.lin_alpha + self.bil @ beta, self.lin_beta + self.bil.T @ alpha
 
 # %% ../nbs/00c_bilinear.ipynb #623704b4
-def _stage_mask(space:SearchSpace)->np.ndarray:
+def stage_mask(space:SearchSpace)->np.ndarray:
     "Boolean (num_alpha, num_beta): True where α and β entries belong to the same stage."
     sa = np.repeat(np.arange(space.num_stages), space.max_depth * len(space.ops))
     sb = np.repeat(np.arange(space.num_stages), space.num_depths)
@@ -71,7 +74,7 @@ def _stage_mask(space:SearchSpace)->np.ndarray:
 # %% ../nbs/00c_bilinear.ipynb #352cf2f3
 def is_stage_separable(form:BilinearForm, tol:float=0.0)->bool:
     "Whether `form` couples α and β only within the same stage."
-    return bool(np.all(np.abs(form.bil[~_stage_mask(form.space)]) <= tol))
+    return bool(np.all(np.abs(form.bil[~stage_mask(form.space)]) <= tol))
 
 def position_tables(form:BilinearForm)->tuple[np.ndarray, np.ndarray]:
     "T (stages, depth choices, positions, ops) and D (stages, depth choices) of a stage-separable form (see above)."
@@ -111,6 +114,56 @@ def table_form(space:SearchSpace, # the space
         for di, depth in enumerate(stage.depths):
             for b in range(1, depth): bil[s, b, :, s, di] = table[s, b]
     return form
+
+# %% ../nbs/00c_bilinear.ipynb #6aa0749d
+class BlockCounts(NamedTuple):
+    "Per-block counts of a space's real blocks: arrays (stages, max_depth, ops), zero where a position never exists."
+    params: np.ndarray       # parameters (weights, biases, batch-norm) of the block
+    macs: np.ndarray         # multiply–accumulates of its convolutions at the space's resolution
+    acts: np.ndarray         # elements of its convolution outputs (a memory-traffic proxy)
+    fixed_params: int        # parameters outside the elastic stages (stem, first block, head, classifier)
+    fixed_macs: int          # MACs outside the elastic stages
+    fixed_acts: int          # activation elements outside the elastic stages
+
+def block_counts(space:SearchSpace, num_classes:int=1000)->BlockCounts:
+    "Parameters, MACs and activation elements of every (stage, position, op) block, from timm models of the space."
+    return _block_counts(space, int(num_classes))
+
+@lru_cache(maxsize=16)
+def _block_counts(space:SearchSpace, num_classes:int)->BlockCounts:
+    S, D, C = space.num_stages, space.max_depth, len(space.ops)
+    out = np.zeros((3, S, D, C)); fixed = None
+    for c in range(C):
+        with torch.device('meta'):   # shapes and counts only: no weights initialised, no arithmetic done
+            m = build_model(Arch(tuple((c,) * max(st.depths) for st in space.stages), space), num_classes=num_classes).eval()
+            conv = {}
+            def hook(name):
+                def h(mod, inp, y): conv[name] = (mod.weight.numel() * (y.shape[-1] * y.shape[-2] if y.dim() == 4 else 1), y[0].numel())
+                return h
+            hooks = [mod.register_forward_hook(hook(n)) for n, mod in m.named_modules() if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear))]
+            m(torch.zeros(1, space.in_chans, space.resolution, space.resolution))
+        for h in hooks: h.remove()
+        totals = np.array([sum(p.numel() for p in m.parameters()), sum(v[0] for v in conv.values()), sum(v[1] for v in conv.values())])
+        for s in range(S):
+            for b, blk in enumerate(m.blocks[s + 1]):
+                pre = f'blocks.{s+1}.{b}.'
+                out[:, s, b, c] = (sum(p.numel() for p in blk.parameters()),
+                                   sum(v[0] for k, v in conv.items() if k.startswith(pre)), sum(v[1] for k, v in conv.items() if k.startswith(pre)))
+        fx = tuple(int(x) for x in totals - out[:, :, :, c].sum((1, 2)))
+        assert fixed is None or fixed == fx, 'block_counts: the fixed parts differ between op models'
+        fixed = fx
+    for a in out: a.setflags(write=False)  # cached: shared by every caller
+    return BlockCounts(out[0], out[1], out[2], *fixed)
+
+# %% ../nbs/00c_bilinear.ipynb #725c26a2
+RESOURCES = ('params', 'macs')
+
+def resource_form(space:SearchSpace, what:str='params', # 'params' or 'macs' (multiply–accumulates, "FLOPs")
+                  num_classes:int=1000)->BilinearForm:
+    "Parameter count or MACs of a network as an exact bilinear form over (α, β)."
+    if what not in RESOURCES: raise ValueError(f'resource_form: unknown resource {what!r}; choose from {RESOURCES}')
+    bc = block_counts(space, num_classes)
+    return table_form(space, getattr(bc, what), getattr(bc, f'fixed_{what}'))
 
 # %% ../nbs/00c_bilinear.ipynb #d52a47c8
 def _form_to_dict(form:BilinearForm, kind:str, meta:dict|None=None)->dict:

@@ -581,7 +581,7 @@ def _binas_sample(
     net = _load_net(checkpoint, device)
     latency = None
     if lut_filename:
-        from binas.search import load_latency_form
+        from binas.search_cli import load_latency_form
         latency = load_latency_form(lut_filename, net.space)
     env = init_distributed(next(net.parameters()).device)
     ds = _search_split(data, net.space, train_percent, split_seed)

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 from fastcore.script import Param, call_parse, store_true
 
-from .bilinear import BilinearForm, _stage_mask, load_form, save_form
+from .bilinear import BilinearForm, stage_mask, load_form, save_form
 from .core import FileFormatError, command, load_checkpoint, load_json, save_checkpoint, save_json
 from .report import ranking_metrics
 from .space import Arch, SearchSpace, encode_archs, get_space
@@ -55,13 +55,13 @@ def _bilinear_features(alpha:np.ndarray, beta:np.ndarray, mask:np.ndarray)->np.n
 
 def _bilinear_from_theta(space:SearchSpace, b:float, theta:np.ndarray)->BilinearForm:
     A, B = space.num_alpha, space.num_beta
-    bil = np.zeros((A, B)); bil[np.nonzero(_stage_mask(space))] = theta[A + B:]
+    bil = np.zeros((A, B)); bil[np.nonzero(stage_mask(space))] = theta[A + B:]
     return BilinearForm(space, b, theta[:A], theta[A:A + B], bil)
 
 def fit_bilinear(archs:Sequence[Arch], accuracies:Sequence[float], lambdas=None)->tuple[BilinearForm, dict]:
     "Closed-form ridge fit of a stage-separable bilinear form, λ by leave-one-out."
     sp = archs[0].space
-    P = _bilinear_features(*encode_archs(archs), _stage_mask(sp))
+    P = _bilinear_features(*encode_archs(archs), stage_mask(sp))
     y = np.asarray(accuracies, float)
     mu = P.mean(0); Pc = P - mu
     U, s, Vt = np.linalg.svd(Pc, full_matrices=False)
@@ -207,7 +207,7 @@ def fit_predictor(kind:str, # bilinear, quadratic or mlp
         info = sgd_fit(m, X, (y - mu) / sd, lr or 0.01, epochs, patience=patience, seed=seed)
         return MLPPredictor(sp, m, mu, sd, info)
     if kind == 'bilinear':
-        X = _bilinear_features(*encode_archs(archs), _stage_mask(sp))
+        X = _bilinear_features(*encode_archs(archs), stage_mask(sp))
         m = nn.Linear(X.shape[1], 1)
         nn.init.zeros_(m.weight)
         info = sgd_fit(lambda_squeeze(m), X, (y - mu) / sd, lr or 0.002, epochs, patience=patience, seed=seed)

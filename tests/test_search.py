@@ -7,10 +7,10 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from binas.bilinear import BilinearForm, save_form
-from binas.search import (Constraint, InfeasibleBudget, Objective, SearchResult, encode_indices, enumerate_space, frontier, polish,
-                          min_value, pareto_indices, random_form, resource_form, search, synthetic_accuracy_form,
-                          synthetic_latency_form, table_form, block_counts, within)
+from binas.bilinear import BilinearForm, block_counts, resource_form, save_form, table_form
+from binas.search import (Constraint, InfeasibleBudget, Objective, SearchResult, encode_indices, enumerate_space, frontier,
+                          min_value, pareto_indices, random_form, search, synthetic_accuracy_form, synthetic_latency_form, within)
+from binas.solvers import polish
 from binas.space import Arch, SearchSpace, Stage, named_archs
 
 # Reduced spaces small enough to enumerate: uneven depth menus (one stage with a single depth, so β has an unused entry)
@@ -264,7 +264,7 @@ def test_predictor_and_latency_must_share_the_space():
 
 def cli(*args, cwd=None):
     env = {**os.environ, 'PYTHONPATH': str(Path(__file__).resolve().parents[1]), 'MPLBACKEND': 'Agg'}
-    return subprocess.run([sys.executable, '-c', 'import sys; from binas.search import binas_search; sys.exit(binas_search())', *map(str, args)],
+    return subprocess.run([sys.executable, '-c', 'import sys; from binas.search_cli import binas_search; sys.exit(binas_search())', *map(str, args)],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
@@ -353,7 +353,7 @@ def test_cli_errors_are_one_line(files, tmp_path, args, msg):
 @pytest.mark.parametrize('args, msg', ERRORS)
 def test_cli_error_messages(files, tmp_path, args, msg, monkeypatch, capsys):
     "Every bad flag, file or budget, through the same command function in this process (it parses sys.argv the same way)."
-    from binas.search import binas_search
+    from binas.search_cli import binas_search
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, 'argv', ['binas_search', *map(str, _error_args(files[0], tmp_path, args))])
     with pytest.raises(SystemExit) as e: binas_search()
