@@ -18,9 +18,6 @@ KNOWN = {
     ('predictors', 'estimator'): 'local', ('predictors', 'report'): 'local',
     # 03_train
     ('train', 'core'): 'local',
-    # 10_demo
-    ('demo', 'core'): 'local', ('demo', 'estimator'): 'local', ('demo', 'interpret'): 'local', ('demo', 'latency'): 'local',
-    ('demo', 'predictors'): 'local', ('demo', 'search'): 'local', ('demo', 'supernet'): 'local',
     # 11_release
     ('release', 'estimator'): 'local', ('release', 'latency'): 'local', ('release', 'predictors'): 'local',
     ('release', 'space'): 'local', ('release', 'supernet'): 'local', ('release', 'train'): 'local',
