@@ -20,9 +20,10 @@ from fastcore.imports import IN_NOTEBOOK
 from fastprogress.fastprogress import format_time, progress_bar
 
 # %% auto #0
-__all__ = ['PROGRESS_MODES', 'FileFormatError', 'atomic_write', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint',
-           'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed', 'in_group', 'barrier', 'seed_everything',
-           'torch_threads', 'alone', 'free_port', 'run_local_ranks', 'progress_mode', 'progress', 'command']
+__all__ = ['PROGRESS_MODES', 'FileFormatError', 'atomic_write', 'jsonable', 'save_json', 'load_json', 'save_checkpoint',
+           'load_checkpoint', 'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed', 'in_group', 'barrier',
+           'seed_everything', 'torch_threads', 'alone', 'free_port', 'run_local_ranks', 'progress_mode', 'progress',
+           'command']
 
 # %% ../nbs/00a_core.ipynb #9ed081fd
 class FileFormatError(ValueError):
@@ -46,7 +47,7 @@ def atomic_write(path:str|Path, # destination
         raise
 
 # %% ../nbs/00a_core.ipynb #d1477e16
-def _jsonable(o):
+def jsonable(o):
     "json.dumps fallback for numpy scalars/arrays and paths."
     if isinstance(o, np.generic): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
@@ -55,7 +56,7 @@ def _jsonable(o):
 
 def save_json(obj:Any, path:str|Path, indent:int|None=1):
     "Atomically write `obj` as JSON (numpy values converted)."
-    atomic_write(path, json.dumps(obj, indent=indent, default=_jsonable, allow_nan=True) + '\n')
+    atomic_write(path, json.dumps(obj, indent=indent, default=jsonable, allow_nan=True) + '\n')
 
 def load_json(path:str|Path, # the file
               what:str='JSON file', # what the file should be, for the error message
@@ -98,11 +99,11 @@ class ResultStore:
                  meta:dict, # settings the results depend on; must match on reopen
                  rank:int=0):
         base = Path(path)
-        self.base, self.meta = base, json.loads(json.dumps(meta, default=_jsonable))
+        self.base, self.meta = base, json.loads(json.dumps(meta, default=jsonable))
         self.path = base if rank == 0 else base.with_name(f'{base.stem}.rank{rank}{base.suffix}')
         self.records = self._read(self.path, self.meta)
         if not self.path.exists() or self.path.stat().st_size == 0:
-            atomic_write(self.path, json.dumps({'__meta__': self.meta}, default=_jsonable) + '\n')
+            atomic_write(self.path, json.dumps({'__meta__': self.meta}, default=jsonable) + '\n')
         else: self._rewrite_clean()
 
     @staticmethod
@@ -129,8 +130,8 @@ class ResultStore:
 
     def _rewrite_clean(self):
         "Drop a torn last line so later appends start on a fresh line."
-        body = json.dumps({'__meta__': self.meta}, default=_jsonable) + '\n' + ''.join(
-            json.dumps({'key': k, 'value': v}, default=_jsonable) + '\n' for k, v in self.records.items())
+        body = json.dumps({'__meta__': self.meta}, default=jsonable) + '\n' + ''.join(
+            json.dumps({'key': k, 'value': v}, default=jsonable) + '\n' for k, v in self.records.items())
         if self.path.read_text(errors='replace') != body: atomic_write(self.path, body)
 
     def __contains__(self, key): return key in self.records
@@ -139,7 +140,7 @@ class ResultStore:
 
     def add(self, key:str, value:Any):
         "Record `value` for `key` durably (appended and fsync'ed)."
-        line = json.dumps({'key': key, 'value': value}, default=_jsonable) + '\n'
+        line = json.dumps({'key': key, 'value': value}, default=jsonable) + '\n'
         with open(self.path, 'a') as f:
             f.write(line); f.flush(); os.fsync(f.fileno())
         self.records[key] = json.loads(line)['value']

@@ -18,9 +18,12 @@ import torch
 from fastcore.script import Param, call_parse, store_true
 
 from .bilinear import BilinearForm, load_form, save_form
-from .core import _jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
+from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
 from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block
+from .data import get_data
+from .latency import load_latency_form
+
 
 # %% auto #0
 __all__ = ['SCORES', 'LOGP_FLOOR', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'run_stage',
@@ -198,7 +201,7 @@ def _pins(key:str)->tuple[dict, dict]:
 # %% ../nbs/05_estimator.ipynb #b466c9ae
 def _plain(meta:dict)->dict:
     "`meta` as it reads back from JSON (tuples become lists), so stores written earlier compare equal."
-    return json.loads(json.dumps(meta, default=_jsonable))
+    return json.loads(json.dumps(meta, default=jsonable))
 
 def contribution_meta(net:SuperNet, num_iter:int, batch_size:int, epochs:int, seed:int, num_images:int, extra:dict|None=None)->dict:
     "The settings a contribution store depends on (reopening with other settings is an error)."
@@ -515,7 +518,6 @@ def _load_net(checkpoint:str, device:str)->SuperNet:
     return load_supernet(checkpoint).to(dev)
 
 def _search_split(data:str, space:SearchSpace, train_percent:float, split_seed:int):
-    from binas.data import get_data
     ds = get_data(data, space.resolution, train_percent, split_seed).search
     if ds is None: raise ValueError('the search split is empty: use --train_percent below 100')
     return ds
@@ -581,7 +583,6 @@ def _binas_sample(
     net = _load_net(checkpoint, device)
     latency = None
     if lut_filename:
-        from binas.search_cli import load_latency_form
         latency = load_latency_form(lut_filename, net.space)
     env = init_distributed(next(net.parameters()).device)
     ds = _search_split(data, net.space, train_percent, split_seed)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .bilinear import BilinearForm, table_form
+from .bilinear import BilinearForm, load_form, table_form
 from .core import FileFormatError, ResultStore, command, load_json, progress as progress_loop, save_json, torch_threads
 from .report import ranking_metrics, save_fig, scatter
 from .space import Arch, SearchSpace, build_model, get_space, named_archs, sample_archs
@@ -30,8 +30,9 @@ from fastcore.script import call_parse, Param
 __all__ = ['TARGETS', 'METHODS', 'FORMAT', 'SHIPPED', 'binas_lut', 'binas_latency_report', 'LAMBDAS', 'ANCHORS_KEY', 'onnx_bytes',
            'ort_session', 'make_runner', 'time_runner', 'default_clock', 'cache_scrubber', 'measure_module',
            'example_input', 'measure_latency', 'LatencyTable', 'device_meta', 'measure_lut', 'load_latency_table',
-           'shipped_table', 'measure_many', 'reference_networks', 'latency_report', 'table_features',
-           'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate', 'time_with_anchors', 'compare_tables']
+           'load_latency_form', 'shipped_table', 'measure_many', 'reference_networks', 'latency_report',
+           'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate', 'time_with_anchors',
+           'compare_tables']
 
 # %% ../nbs/04_latency.ipynb #bd1c6829
 TARGETS = ('cpu', 'onnx', 'gpu')
@@ -391,6 +392,13 @@ def load_latency_table(path:str|Path, # a table written by `LatencyTable.save` /
         rt, rsd, rconst = _read_entries(u, sp, f'{where} (uncalibrated)')
         raw = LatencyTable(sp, rt, rconst, rsd, {k: v for k, v in d['meta'].items() if k != 'calibration'}, meas)
     return LatencyTable(sp, t, const, sd, d['meta'], meas, raw)
+
+# %% ../nbs/04_latency.ipynb #ef1c913a
+def load_latency_form(path:str|Path, space:SearchSpace|None=None)->BilinearForm:
+    "A latency form from a bilinear-form JSON (`save_form(..., kind='latency')`) or a latency table of `binas.latency`."
+    d = load_json(path, 'latency file')
+    if isinstance(d, dict) and d.get('format') == 'binas.bilinear/1': return load_form(path, 'latency', space)[0]
+    return load_latency_table(path, space).form()
 
 # %% ../nbs/04_latency.ipynb #4b284f85
 import binas as _binas

@@ -18,8 +18,10 @@ from fastcore.script import Param, call_parse, store_true
 
 from .bilinear import BilinearForm, stage_mask, load_form, save_form
 from .core import FileFormatError, command, load_checkpoint, load_json, save_checkpoint, save_json
-from .report import ranking_metrics
+from .report import ranking_metrics, scatter, save_fig
 from .space import Arch, SearchSpace, encode_archs, get_space
+from .estimator import load_samples
+
 
 # %% auto #0
 __all__ = ['PREDICTOR_KINDS', 'binas_fit', 'loo_ridge', 'fit_bilinear', 'QuadraticPredictor', 'fit_quadratic', 'sgd_fit', 'MLP',
@@ -279,7 +281,6 @@ def _infer_space(space:str|None, table:str|Path)->SearchSpace:
     "The space given, or the first of demo / imagenet that parses the table's first architecture."
     if space: return get_space(space)
     import pandas as pd
-    from binas.estimator import load_samples
     if not Path(table).is_file(): raise FileFormatError(f'sample table {str(table)!r} does not exist')
     first = pd.read_csv(table, nrows=1)['arch'][0] if 'arch' in pd.read_csv(table, nrows=0).columns else None
     for name in ('demo', 'imagenet'):
@@ -289,7 +290,6 @@ def _infer_space(space:str|None, table:str|Path)->SearchSpace:
 
 def report_predictor(p, archs, accs, name:str, figure:str|Path|None=None)->dict:
     "Metrics of `p` on a test table, and its scatter figure (if `figure`)."
-    from binas.report import scatter, save_fig
     r = evaluate_predictor(p, archs, accs)
     if figure: save_fig(scatter(predict(p, archs), accs, 'one-shot accuracy (%)', 'predicted (%)', name), figure)
     return r
@@ -309,7 +309,6 @@ def _binas_fit(
     lr:float=None, # SGD learning rate
 ):
     "Fit a bilinear, quadratic or MLP accuracy predictor on random sub-networks (the original fit_predictors.py)."
-    from binas.estimator import load_samples
     if not train_table: raise ValueError('give the sample table to fit on')
     sp = _infer_space(space, train_table)
     archs, accs, _ = load_samples(train_table, sp)

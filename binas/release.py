@@ -22,7 +22,13 @@ from fastcore.script import Param, call_parse, store_true
 
 from .bilinear import BilinearForm, is_stage_separable, save_form
 from .core import FileFormatError, command, save_checkpoint
-from .space import Arch, Op, SearchSpace, build_model, get_space, parse_block
+from .space import Arch, Op, SearchSpace, build_model, get_space, parse_block, named_archs
+from .latency import LatencyTable
+from .predictors import QuadraticPredictor, MLP, MLPPredictor, save_predictor
+from .train import finetune_meta, heaviest_meta, load_weights, supernet_meta
+from .supernet import SuperNet
+from .estimator import save_samples
+
 
 # %% auto #0
 __all__ = ['RELEASE_EXPANSIONS', 'RELEASE_EXPANSIONS_EXTENDED', 'RELEASE_KERNELS', 'RELEASE_SE', 'IMPORT_KINDS', 'binas_import',
@@ -308,7 +314,6 @@ def write_release_files(folder:str|Path, # where to write them
     # train.py --heaviest_network and the fine-tuned BINAS A: plain (old-timm) MobileNetV3 state dicts
     heavy = _random_net(Arch.heaviest(sp), num_classes, g)
     save('w_heaviest.pth', heavy)
-    from binas.space import named_archs
     save('BINAS_A.pth', _random_net(named_archs()['BINAS_A'], num_classes, g))
     # train.py --train_elastic_model: MobileNasNet state dict (per-kernel depthwise weights, private batch norms, α, β)
     star = {}
@@ -338,7 +343,6 @@ def read_release_lut(path:str|Path, # `LUT_ONNX.pkl`, `LUT_CPU.pkl`, `LUT_GPU.pk
                      space:SearchSpace|None=None, # the binas space it must cover (default: ImageNet)
                     ):
     "A release latency LUT as a binas `LatencyTable` (seconds → milliseconds; t₀ = its 'general' entry)."
-    from binas.latency import LatencyTable
     path, sp = Path(path), space or SearchSpace()
     where = f'latency LUT {str(path)!r}'
     d = safe_load_pickle(path, 'latency LUT')
@@ -460,7 +464,6 @@ def _x_map(sp:SearchSpace, n:int)->tuple[np.ndarray, int]:
 def read_release_quadratic(path:str|Path, # `quadratic_predictor_ckpt.pth` (state dict of its `Quadratic`)
                            space:SearchSpace|None=None):
     "The release's `Quadratic` (bias + wᵀx + xᵀWx) as a binas `QuadraticPredictor` (W kept whole: same values everywhere)."
-    from binas.predictors import QuadraticPredictor
     path, sp = Path(path), space or SearchSpace()
     where = f'quadratic checkpoint {str(path)!r}'
     sd = _state_dict(path, 'quadratic checkpoint')
@@ -478,7 +481,6 @@ def read_release_quadratic(path:str|Path, # `quadratic_predictor_ckpt.pth` (stat
 def read_release_mlp(path:str|Path, # `mlp_predictor_ckpt.pth` (state dict of its `MLP`: stem, hidden, regressor)
                      space:SearchSpace|None=None):
     "The release's MLP as a binas `MLPPredictor` with the same layers (its dropout is off at inference)."
-    from binas.predictors import MLP, MLPPredictor
     path, sp = Path(path), space or SearchSpace()
     where = f'MLP checkpoint {str(path)!r}'
     sd = _state_dict(path, 'MLP checkpoint')
@@ -530,7 +532,6 @@ def read_release_network(path:str|Path, # `w_heaviest_*.pth`, `BINAS_X_*.pth` or
                          mobilenet_string:str|None=None, # the architecture, if you know it (checked against the weights)
                         )->tuple[str, dict]:
     "A plain network of the release as a binas checkpoint: ('heaviest' | 'finetune', checkpoint dict)."
-    from binas.train import finetune_meta, heaviest_meta, load_weights
     path, sp = Path(path), space or SearchSpace()
     where = f'network checkpoint {str(path)!r}'
     sd = _state_dict(path, 'network checkpoint')
@@ -555,7 +556,6 @@ def _centre(w:torch.Tensor, k:int)->torch.Tensor:
 def supernet_mapping(sd:dict, # the release super-network's state dict (`w_star_*.pth`)
                      space:SearchSpace, where:str='super-network')->tuple[dict, list[str], list[str]]:
     "(binas super-network state dict, private tensors that differ from their shared view, private tensors of ops binas lacks)."
-    from binas.supernet import SuperNet
     nc = sd['classifier.weight'].shape[0] if 'classifier.weight' in sd else 1000
     own = SuperNet(space, nc).state_dict()
     exps = RELEASE_EXPANSIONS_EXTENDED if sd.get('blocks.1.0._alpha', torch.zeros(12)).numel() == 20 else RELEASE_EXPANSIONS
@@ -605,7 +605,6 @@ def read_release_supernet(path:str|Path, # `w_star_*.pth` (state dict of its `Mo
                           drop_private:bool=False, # keep only the heaviest op's weights when other ops have their own
                          )->dict:
     "The release's super-network as a binas super-network checkpoint, if its weights fit binas's one-weight-per-position layout."
-    from binas.train import supernet_meta
     path, sp = Path(path), space or SearchSpace()
     where = f'super-network checkpoint {str(path)!r}'
     sd = _state_dict(path, 'super-network checkpoint')
@@ -629,8 +628,6 @@ def binas_import_file(kind:str, # one of `IMPORT_KINDS` ('auto': from the file's
                       drop_private:bool=False, # supernet: keep only the heaviest op's weights
                      )->dict:
     "Read one release artifact and write it as the binas file of the same role; returns what was written."
-    from binas.estimator import save_samples
-    from binas.predictors import save_predictor
     if kind not in IMPORT_KINDS: raise ValueError(f'unknown kind {kind!r}; choose from {", ".join(IMPORT_KINDS)}')
     sp, file, output = get_space(space), Path(file), Path(output)
     if output.resolve() == file.resolve(): raise ValueError('--output must not be the release file itself')

@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 import binas.solvers  # registers brute force, iqcp, bcfw and evo behind `search` (binas/__init__ imports it too)
 from .bilinear import BilinearForm, load_form, resource_form
 from .core import FileFormatError, command, load_json
-from .latency import load_latency_table
+from .latency import load_latency_form, load_latency_table
 from .predictors import MLPPredictor, QuadraticPredictor, load_predictor as load_predictor_file
 from .report import plane, ranking_metrics, save_fig
 from .search import (COMMAND_SOLVERS, Constraint, Frontier, Objective, SearchResult, frontier, search,
@@ -25,7 +25,7 @@ from .space import Arch, SearchSpace, encode_archs, named_archs
 
 # %% auto #0
 __all__ = ['PREDICTOR_TYPES', 'binas_search', 'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut',
-           'load_latency_form', 'run_search']
+           'run_search']
 
 # %% ../nbs/07b_search_cli.ipynb #6be7b54c
 def named_points(predictor, latency:BilinearForm)->dict[str, tuple[float, float]]:
@@ -81,12 +81,6 @@ def load_accuracy_lut(path:str|Path, space:SearchSpace)->tuple[list[Arch], np.nd
     return archs, accs
 
 # %% ../nbs/07b_search_cli.ipynb #83df5f81
-def load_latency_form(path:str|Path, space:SearchSpace|None=None)->BilinearForm:
-    "A latency form from a bilinear-form JSON (`save_form(..., kind='latency')`) or a latency table of `binas.latency`."
-    d = load_json(path, 'latency file')
-    if isinstance(d, dict) and d.get('format') == 'binas.bilinear/1': return load_form(path, 'latency', space)[0]
-    return load_latency_table(path, space).form()
-
 def _default_latency(space:SearchSpace|None, say:Callable)->BilinearForm:
     say('NOTE: no --lut_filename given: using the SYNTHETIC latency form of binas.search (not a measurement); '
         'pass a latency form JSON for real milliseconds')

@@ -29,7 +29,7 @@ from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam, RMSProp
 
 from .core import (FileFormatError, atomic_write, barrier, dist_env, in_group, init_distributed, load_checkpoint,
-                        progress as progress_loop, progress_mode, save_checkpoint, seed_everything)
+                        progress as progress_loop, progress_mode, save_checkpoint, save_json, seed_everything)
 from .data import DataSplits, make_loader
 from .space import Arch, SearchSpace, build_model
 
@@ -552,7 +552,7 @@ def _binas_train(
     else: raise ValueError('choose a stage: --heaviest_network, --train_elastic_model or --mobilenet_string')
     args = Path(r['out_dir']) / 'args.yaml'
     if dist_env().is_main and args.is_file():   # the run's space as a file, for the commands that take --space
-        from binas.core import save_json; save_json(yaml.safe_load(args.read_text())['space'], args.with_name('space.json'))
+        save_json(yaml.safe_load(args.read_text())['space'], args.with_name('space.json'))
     best = max((h.get('top1', float('nan')) for h in r['history']), default=float('nan'))
     print(f"done: {len(r['history'])} epochs, best held-out top-1 {best:.2f}%; checkpoints in {r['out_dir']}")
     return r
@@ -612,7 +612,7 @@ def _binas_validate(
     dev = TrainConfig(device=device).torch_device
     r = evaluate(net.to(dev), make_loader(ds, batch_size, False), dev)
     print(f"top-1 {r['top1']:.2f}%  top-5 {r['top5']:.2f}%  loss {r['loss']:.4f}  ({r['n']} images, {split} split)")
-    if output: from binas.core import save_json; save_json(r, output)
+    if output: save_json(r, output)
     return r
 
 binas_validate = command(_binas_validate, aliases={'-b': '--batch_size'})
