@@ -19,7 +19,7 @@ import torch
 from scipy import stats
 
 from binas.data import get_data
-from binas.estimator import (_key_stage, _pins, _prepare, calibrated_log_softmax, coupled_paths, decision_keys, estimator_form,
+from binas.estimator import (_pins, key_start, _prepare, calibrated_log_softmax, coupled_paths, decision_keys, estimator_form,
                              eval_images, path_logits, stage_inputs, stem_features)
 from binas.space import sample_archs
 from binas.supernet import batch_stat_bn
@@ -41,7 +41,7 @@ def logits(net, search, out:Path):
         cache = [stage_inputs(net, f, a) for f, a in zip(feats, coupled_paths(net.space, CHUNKS, 0))]
         res = []
         for k in keys:
-            s0 = _key_stage(k)
+            s0, _ = key_start(k, 'stage')
             res.append(torch.cat([path_logits(net, c[s0], a, s0) for c, a in zip(cache, coupled_paths(net.space, CHUNKS, 0, *_pins(k)))]).float().numpy())
         np.save(out / 'contrib.npy', np.stack(res)); np.save(out / 'contrib_labels.npy', y[:n].numpy())
 

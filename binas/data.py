@@ -14,12 +14,13 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
+import torch.nn.functional as F
 from torchvision.transforms import v2
 
 from .core import FileFormatError, dist_env
 
 # %% auto #0
-__all__ = ['FMNIST_DIR', 'FMNIST_CLASSES', 'DataError', 'read_idx', 'load_fashion_mnist', 'TensorImageDataset',
+__all__ = ['FMNIST_DIR', 'FMNIST_CLASSES', 'DataError', 'read_idx', 'load_fashion_mnist', 'TensorImageDataset', 'RandomCropFlip',
            'tensor_transforms', 'split_indices', 'DataSplits', 'get_data', 'data_shape', 'make_loader']
 
 # %% ../nbs/02_data.ipynb #d4d1ab68
@@ -66,23 +67,48 @@ def load_fashion_mnist(root:str|Path|None=None, # folder with the four IDX files
 
 # %% ../nbs/02_data.ipynb #8c4b5fb0
 class TensorImageDataset(Dataset):
-    "Images held as a uint8 tensor (N, H, W) or (N, C, H, W) with labels, and a per-item transform."
-    def __init__(self, images:torch.Tensor, labels:torch.Tensor, transform:Callable|None=None, classes:Sequence[str]=()):
+    "Images held as a uint8 tensor (N, H, W) or (N, C, H, W) with labels, and a transform (of one image, or of a batch if `batched`)."
+    def __init__(self, images:torch.Tensor, labels:torch.Tensor, transform:Callable|None=None, classes:Sequence[str]=(),
+                 batched:bool=False, # `transform` takes a batch (N, C, H, W) as well: the DataLoader gets whole batches at once
+                ):
         self.images = images if images.ndim == 4 else images[:, None]
-        self.labels, self.transform, self.classes = labels, transform, tuple(classes)
+        self.labels, self.transform, self.classes, self.batched = labels, transform, tuple(classes), batched
     def __len__(self): return len(self.labels)
-    def __getitem__(self, i):
-        x = self.images[i]
-        return (self.transform(x) if self.transform else x.float() / 255), self.labels[i]
+    def _tf(self, x): return self.transform(x) if self.transform else x.float() / 255
+    def __getitem__(self, i): return self._tf(self.images[i]), self.labels[i]
+    def __getitems__(self, idx:list[int])->list:
+        "The items at `idx` (torch's DataLoader calls this for a batch): one transform call for all of them when `batched`."
+        if not self.batched: return [self[i] for i in idx]
+        idx = torch.as_tensor(idx)
+        return list(zip(self._tf(self.images[idx]), self.labels[idx]))
+
+class RandomCropFlip(torch.nn.Module):
+    "Random crop with zero padding and random horizontal flip, drawn for each image of a batch (N, C, H, W) or for one image (C, H, W)."
+    def __init__(self, size:int, # output size (square)
+                 padding:int, # zeros added on every side before cropping
+                 p:float=0.5, # probability of a flip
+                ):
+        super().__init__()
+        self.size, self.padding, self.p = size, padding, p
+    def forward(self, x:torch.Tensor)->torch.Tensor:
+        one = x.ndim == 3
+        x = F.pad(x[None] if one else x, (self.padding,) * 4)
+        (n, c, h, w), s = x.shape, self.size
+        i, j, ar = torch.randint(0, h - s + 1, (n,)), torch.randint(0, w - s + 1, (n,)), torch.arange(s)
+        rows = (i[:, None] + ar)[:, None, :, None].expand(n, c, s, w)
+        cols = j[:, None] + ar
+        cols = torch.where((torch.rand(n) < self.p)[:, None], cols.flip(-1), cols)[:, None, None, :].expand(n, c, s, s)
+        x = x.gather(2, rows).gather(3, cols)
+        return x[0] if one else x
 
 def tensor_transforms(mean:float, std:float, # normalisation statistics (of the training split)
                       train:bool, # add augmentation?
                       size:int=28, # output resolution
                       native:int=28, # resolution the tensors are stored at
                      )->v2.Compose:
-    "torchvision v2 transforms for small uint8 image tensors."
+    "torchvision v2 transforms for small uint8 image tensors, of one image or of a batch (crops and flips drawn per image)."
     t = [v2.Resize(size, antialias=True)] if size != native else []
-    if train: t += [v2.RandomCrop(size, padding=max(1, size // 14)), v2.RandomHorizontalFlip()]
+    if train: t += [RandomCropFlip(size, padding=max(1, size // 14))]
     return v2.Compose(t + [v2.ToDtype(torch.float32, scale=True), v2.Normalize([mean], [std])])
 
 # %% ../nbs/02_data.ipynb #03e204f4
@@ -153,7 +179,7 @@ def get_data(data:str|Path='fashion-mnist', # 'fashion-mnist', a folder of Fashi
         mean, std = x.mean().item(), x.std().item()
         mk = lambda idx, split, train: TensorImageDataset(fm[f'{split}_x'][torch.from_numpy(idx)] if idx is not None else fm[f'{split}_x'],
                                                           fm[f'{split}_y'][torch.from_numpy(idx)] if idx is not None else fm[f'{split}_y'],
-                                                          tensor_transforms(mean, std, train and augment, res), FMNIST_CLASSES)
+                                                          tensor_transforms(mean, std, train and augment, res), FMNIST_CLASSES, batched=True)
         return DataSplits(mk(tr_idx, 'train', True), mk(se_idx, 'train', False) if len(se_idx) else None, mk(None, 'test', False),
                           10, 1, res, FMNIST_CLASSES, 'fashion-mnist')
     if not path.exists(): raise DataError(f"dataset {str(data)!r} not found: give 'fashion-mnist' or an ImageFolder root (train/, val/)")

@@ -26,13 +26,13 @@ from .latency import load_latency_form
 
 
 # %% auto #0
-__all__ = ['SCORES', 'LOGP_FLOOR', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features', 'run_stage',
-           'path_logits', 'stage_inputs', 'calibrated_log_softmax', 'image_scores', 'score_index', 'mean_se',
-           'oneshot_scores', 'oneshot_accuracy', 'coupled_paths', 'decision_keys', 'contribution_meta',
-           'measure_contributions', 'estimator_form', 'decision_groups', 'shrink_deviations', 'Contributions',
-           'top1_slope', 'contribution_form', 'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator',
-           'load_estimator', 'estimator_bootstrap', 'outcome_summary', 'sample_accuracies', 'save_samples',
-           'load_samples']
+__all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features',
+           'run_stage', 'path_logits', 'stage_inputs', 'block_inputs', 'calibrated_log_softmax', 'image_scores',
+           'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'coupled_paths', 'decision_keys',
+           'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
+           'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
+           'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
+           'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
 
 # %% ../nbs/05_estimator.ipynb #54d9d5d3
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
@@ -81,17 +81,28 @@ def run_stage(net:SuperNet, x:torch.Tensor, arch:Arch, s:int)->torch.Tensor:
     for b, o in enumerate(arch.ops[s]): x = elastic_block(net.blocks[1 + s][b], x, net.slices[s][b][o])
     return x
 
-def path_logits(net:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of stage `start`
+def path_logits(net:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of block `block` of stage `start`
                 arch:Arch, start:int=0, # the first elastic stage to run
+                block:int=0, # ... from this block of it on
                )->torch.Tensor:
-    "Logits of one chunk on path `arch` from elastic stage `start` on (call inside `batch_stat_bn` and `inference_mode`)."
-    for s in range(start, net.space.num_stages): x = run_stage(net, x, arch, s)
+    "Logits of one chunk on path `arch` from block `block` of elastic stage `start` on (call inside `batch_stat_bn` and `inference_mode`)."
+    ops = arch.ops[start]
+    for b in range(block, len(ops)): x = elastic_block(net.blocks[1 + start][b], x, net.slices[start][b][ops[b]])
+    for s in range(start + 1, net.space.num_stages): x = run_stage(net, x, arch, s)
     return net.forward_head(net.blocks[-1](x))
 
 def stage_inputs(net:SuperNet, feats:torch.Tensor, arch:Arch)->list[torch.Tensor]:
     "The input of every elastic stage of path `arch` for one chunk: a pin in stage s leaves stages before s unchanged, so they are reused."
     out = [feats]
     for s in range(net.space.num_stages - 1): out.append(run_stage(net, out[-1], arch, s))
+    return out
+
+def block_inputs(net:SuperNet, x:torch.Tensor, # the input of elastic stage `s`
+                 ops:Sequence[int], # op indices of the stage's blocks, as deep as it may go
+                 s:int)->list[torch.Tensor]:
+    "The input of block 0, 1, … of stage `s` along `ops`, then the output of its last block: a pin at position b leaves blocks before b unchanged, and a stage pinned to depth d ends where block d would start."
+    out = [x]
+    for b, o in enumerate(ops): out.append(elastic_block(net.blocks[1 + s][b], out[-1], net.slices[s][b][o]))
     return out
 
 # %% ../nbs/05_estimator.ipynb #ca77b586
@@ -208,15 +219,32 @@ def contribution_meta(net:SuperNet, num_iter:int, batch_size:int, epochs:int, se
     return _plain({'format': 'binas.contrib/3', 'logp_floor': LOGP_FLOOR, 'space': net.space.to_dict(), 'scores': SCORES, 'num_iter': num_iter,
                    'batch_size': batch_size, 'epochs': epochs, 'seed': seed, 'num_images': num_images, **(extra or {})})
 
-def _key_stage(key:str)->int:
-    "The first elastic stage a decision changes (0 for the base measurement)."
-    return 0 if key == 'base' else int(key.split('/')[1])
+REUSE = (False, 'stage', 'block')   # what the contributions reuse of the unpinned path: nothing, the stages before the pin, the blocks before it
 
-def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool)->list:
-    "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first stage the pin changes."
-    s0 = _key_stage(key) if reuse else 0
+def key_start(key:str, # a `decision_keys` key
+              reuse:bool|str='block', # one of `REUSE` (True: 'block')
+             )->tuple[int, int]:
+    "(stage, block) where a decision's path first differs from the unpinned one: an op pinned at position b of stage s leaves everything before it unchanged, a depth d of stage s everything up to block d; with less reuse, the start of stage s, or of the network."
+    kind, *v = key.split('/')
+    if kind == 'base' or reuse is False: return 0, 0
+    s, b = int(v[0]), int(v[1])
+    return (s, b) if reuse in (True, 'block') else (s, 0)
+
+def prefix_cache(net:SuperNet, feats:torch.Tensor, # one chunk's `stem_features`
+                 base:Arch, # the chunk's unpinned draw
+                 full:Arch, # the same draw with every stage as deep as it goes (the ops a pin leaves in place)
+                 reuse:bool|str='block')->list[list[torch.Tensor]]:
+    "Per stage, the tensors a path can start from (see `key_start`): the block inputs along `full` from the stage inputs of `base`."
+    if reuse is False: return [[feats]]
+    ins = stage_inputs(net, feats, base)
+    if reuse == 'stage': return [[x] for x in ins]
+    return [block_inputs(net, x, full.ops[s], s) for s, x in enumerate(ins)]
+
+def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool|str)->list:
+    "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first block the pin changes."
+    s0, b0 = key_start(key, reuse)
     paths = coupled_paths(net.space, len(ys), seed, *_pins(key))
-    return [image_scores(path_logits(net, c[s0], a, s0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
+    return [image_scores(path_logits(net, c[s0][b0], a, s0, b0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
 
 def measure_contributions(net:SuperNet, # trained super-network (w*)
                           loader_or_dataset, # the search split (Dataset or batches)
@@ -230,11 +258,12 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
                           channels_last:bool=True,
                           meta:dict|None=None, # more settings to record in the store (e.g. the checkpoint)
                           log:Callable|None=None, # progress messages
-                          reuse_prefix:bool=True, # start each path at the first stage its pin changes (identical numbers, less compute)
+                          reuse_prefix:bool|str='block', # start each path where its pin first changes it (`REUSE`: identical numbers, less compute)
                          )->'Contributions':
     "Per-chunk one-shot outcomes with each decision pinned and the rest uniform: the `Contributions` of all decisions."
     space = space or net.space
     if space != net.space: raise ValueError('measure_contributions: the space is not the super-network\'s')
+    if reuse_prefix not in REUSE + (True,): raise ValueError(f'reuse_prefix={reuse_prefix!r}: one of {REUSE}')
     if min(num_iter, batch_size, epochs) < 1: raise ValueError('num_iter, batch_size and epochs must be ≥ 1')
     keys = list(keys or decision_keys(space))
     x, y = eval_images(loader_or_dataset, num_iter * epochs * batch_size, seed)
@@ -251,7 +280,8 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
     res, t0 = {}, time.perf_counter()
     with torch.inference_mode(), batch_stat_bn(net):
         base = coupled_paths(space, len(feats), seed)
-        cache = [stage_inputs(net, f, a) if reuse_prefix else [f] for f, a in zip(feats, base)] if todo else []
+        full = coupled_paths(space, len(feats), seed, depths={s: max(st.depths) for s, st in enumerate(space.stages)})
+        cache = [prefix_cache(net, f, a, fa, reuse_prefix) for f, a, fa in zip(feats, base, full)] if todo else []
         for i, k in enumerate(todo):
             res[k] = _measure_key(net, k, cache, ys, seed, reuse_prefix)
             if store is not None: store.add(k, res[k])
