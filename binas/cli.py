@@ -33,7 +33,7 @@ COMMANDS = [  # (original script, binas command, what it does, notebook)
     ('validate.py', 'binas_validate', 'top-1 / top-5 of an arch string + checkpoint, or a timm model', '03_train'),
     ('—', 'binas_demo', 'the whole pipeline on Fashion-MNIST with a report', '10_demo'),
     ('—', 'binas_export', 'a trained network as a folder timm loads (safetensors + config) and ONNX, with a parity record', '04a_export'),
-    ('(its .pkl / .pth files)', 'binas_import', "the original release's LUTs, accuracy tables, predictors and checkpoints as binas files", '11_release'),
+    ('(its .pkl / .pth files)', 'binas_import', "the original release's LUTs, accuracy tables, predictors and checkpoints as binas files", '11a_release_import'),
 ]
 
 def command_table()->pd.DataFrame:

@@ -18,9 +18,10 @@ from binas.core import FileFormatError
 from binas.estimator import load_samples
 from binas.latency import load_latency_table
 from binas.predictors import load_predictor
-from binas.release import (UnsafePickleError, _logits_arch, binas_import_file, op_map, read_release_bilinear, read_release_lut,
-                           read_release_network, read_release_samples, read_release_supernet, release_encoding, release_kind,
-                           release_menu, safe_load_pickle, safe_load_torch, write_release_files)
+from binas.release import (UnsafePickleError, logits_arch, op_map, release_encoding, release_menu, safe_load_pickle, safe_load_torch,
+                           write_release_files)
+from binas.release_import import (binas_import_file, read_release_bilinear, read_release_lut, read_release_network, read_release_samples,
+                                  read_release_supernet, release_kind)
 from binas.search import frontier
 from binas.space import Arch, SearchSpace, named_archs
 from binas.train import load_heaviest_network, load_network, load_supernet
@@ -37,7 +38,7 @@ def rel(tmp_path_factory):
 
 
 def release_latency_from_facts(lut:dict, logits:list)->float:
-    "mobilenasnet.extract_expected_latency, written against the release's own key list (not binas.release's key builder)."
+    "mobilenasnet.extract_expected_latency, written against the release's own key list (not binas.release's `lut_key`)."
     keys, t = FACTS['lut_keys_by_block'], lut['general']
     for s in range(5):
         depth = logits[s * 5] + 2
@@ -74,7 +75,7 @@ def test_writers_match_the_release_code(rel):
     s = FACTS['random_sample']
     arch = Arch.from_string(s['key'])
     assert str(arch) == s['key']                                    # binas prints the release's arch strings as they are
-    assert _logits_arch(s['logits'], SP, OM, 'x') == arch          # and reads its logits into the same architecture
+    assert logits_arch(s['logits'], SP, OM, 'x') == arch          # and reads its logits into the same architecture
     table = safe_load_pickle(rel['fit_accuracy_lut.pkl'])
     for key, rec in table.items():
         assert set(rec) == {'expected_latency', 'accuracy', 'logits'} and len(rec['logits']) == 25
@@ -92,7 +93,7 @@ def test_imports_match_the_release_formulas(rel, tmp_path):
         binas_import_file('auto', rel[name], tmp_path / f'{name}.{ext}')
         ps[name] = load_predictor(tmp_path / f'{name}.{ext}', SP)
     for r in FACTS['formulas']['records']:
-        arch = _logits_arch(r['logits'], SP, OM, 'x')
+        arch = logits_arch(r['logits'], SP, OM, 'x')
         assert lt.predict(arch) == pytest.approx(1000 * r['latency_s'], rel=1e-12)
         for name, p in ps.items():
             assert p.predict(arch) == pytest.approx(r['predictions'][name], abs=1e-4), name
@@ -115,7 +116,7 @@ def test_lut_round_trip(rel, tmp_path):
     rng = np.random.default_rng(3)
     for _ in range(20):
         lg = [int(rng.integers(3)) if i % 5 == 0 else int(rng.integers(12)) for i in range(25)]
-        assert lt.predict(_logits_arch(lg, SP, OM, 'x')) == pytest.approx(1000 * release_latency_from_facts(raw, lg), rel=1e-12)
+        assert lt.predict(logits_arch(lg, SP, OM, 'x')) == pytest.approx(1000 * release_latency_from_facts(raw, lg), rel=1e-12)
 
 
 def test_samples_round_trip(rel, tmp_path):
@@ -193,7 +194,7 @@ def test_hostile_pickle_is_refused_without_side_effect(tmp_path, fmt):
     with pytest.raises(UnsafePickleError, match=r'global (posix|nt|os)\.system is not on the allow-list'):
         safe_load_pickle(f) if fmt == 'pkl' else safe_load_torch(f)
     out = tmp_path / 'lut.json'
-    p = subprocess.run([sys.executable, '-c', "import sys; sys.argv[0] = 'binas_import'; from binas.release import binas_import; sys.exit(binas_import())",
+    p = subprocess.run([sys.executable, '-c', "import sys; sys.argv[0] = 'binas_import'; from binas.release_import import binas_import; sys.exit(binas_import())",
                         'auto', str(f), '--output', str(out)], capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.count('\n') == 1, p.stderr
     assert p.stderr.startswith('binas_import: error: ') and 'system is not on the allow-list' in p.stderr and 'nothing in it was run' in p.stderr

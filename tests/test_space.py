@@ -6,7 +6,8 @@ import pytest
 import timm
 import torch
 
-from binas.space import (Arch, ArchStringError, SearchSpace, build_model, named_archs, sample_archs,
+from binas.arch_strings import ArchStringError
+from binas.space import (Arch, SearchSpace, build_model, named_archs, sample_archs,
                          timm_hardcorenas_arch_defs, BINAS, HARDCORENAS)
 
 SPACE = SearchSpace()
