@@ -23,7 +23,7 @@ import numpy as np
 
 from binas.bilinear import BilinearForm, load_form, resource_form
 from binas.search import Constraint, frontier, min_value, search, synthetic_accuracy_form, synthetic_latency_form
-from binas.latency import load_latency_form
+from binas.calibrate import load_latency_form
 from binas.space import Arch, SearchSpace
 
 

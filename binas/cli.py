@@ -21,8 +21,8 @@ __all__ = ['COMMANDS', 'command_table', 'console_scripts', 'run_command']
 
 # %% ../nbs/09_cli.ipynb #8b96df48
 COMMANDS = [  # (original script, binas command, what it does, notebook)
-    ('measure_latency_lut.py', 'binas_lut', 'latency lookup table of a device (CPU, ONNX Runtime, CUDA), resumable', '04_latency'),
-    ('—', 'binas_latency_report', 'formula vs end-to-end measured latency: MAPE, Kendall-τ, figure', '04_latency'),
+    ('measure_latency_lut.py', 'binas_lut', 'latency lookup table of a device (CPU, ONNX Runtime, CUDA), resumable', '04b_calibrate'),
+    ('—', 'binas_latency_report', 'formula vs end-to-end measured latency: MAPE, Kendall-τ, figure', '04b_calibrate'),
     ('train.py --heaviest_network', 'binas_train --heaviest_network', 'stage 1: the heaviest network (w_h)', '03_train'),
     ('train.py --train_elastic_model', 'binas_train --train_elastic_model', 'stage 2: multipath + in-place distillation (w*)', '03_train'),
     ('validate_random.py', 'binas_sample', 'one-shot accuracy of random sub-networks, resumable, sharded', '05_estimator'),

@@ -27,7 +27,8 @@ from .data import get_data, make_loader, DataSplits
 from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
 from .export import export_onnx
 from .supernet import recalibrate_bn
-from .latency import measure_lut, load_latency_table, time_with_anchors, ANCHORS_KEY
+from .latency import load_latency_table
+from .calibrate import ANCHORS_KEY, measure_calibrated_lut, time_with_anchors
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
                              outcome_summary, score_index, estimator_bootstrap, predict_se)
 from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
@@ -66,7 +67,7 @@ class DemoConfig:
     lut_target: str = 'onnx'           # latency table: onnx | cpu
     lut_batch: int = 32                # batch 32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead
     lut_repeats: int = 30
-    lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04; 0: none)
+    lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04b; 0: none)
     threads: int = 1                   # threads of latency measurements
     contrib_images: int = 6144         # search-split images per contribution measurement (96 path draws × 64 images)
     estimator_score: str = 'cal'       # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
@@ -182,8 +183,8 @@ def heaviest_path_top1(net, run:Run)->float:
 def latency(run:Run)->dict:
     "Stage 3: the latency lookup table of the demo space on this machine."
     c = run.cfg
-    table = measure_lut(run.space, target=c.lut_target, batch_size=c.lut_batch, repeats=c.lut_repeats, threads=c.threads,
-                        path=run.path('lut.json'), calibration=c.lut_calibration)
+    table = measure_calibrated_lut(run.space, target=c.lut_target, batch_size=c.lut_batch, repeats=c.lut_repeats, threads=c.threads,
+                                   path=run.path('lut.json'), calibration=c.lut_calibration)
     form = table.form()
     save_form(form, run.path('latency_form.json'), 'latency', table.meta)
     return {'min_ms': min_value(form)[0], 'max_ms': float(form.predict(Arch.heaviest(run.space)))}
@@ -382,7 +383,7 @@ def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
     return [Arch.from_string(s, run.space) for s in names], np.asarray(ms, float)
 
 def chunk_timer(run:Run)->Callable:
-    "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04): chunk -> (latency ms, speed)."
+    "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04b): chunk -> (latency ms, speed)."
     c, (anchors, anchors_ms), cache = run.cfg, _anchors(run), {}   # each network is exported once, however often it is timed
     def timer(archs:list[Arch])->tuple[np.ndarray, float]:
         t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads, cache)

@@ -22,7 +22,7 @@ from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier,
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
 from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block
 from .data import get_data
-from .latency import load_latency_form
+from .calibrate import load_latency_form
 
 
 # %% auto #0

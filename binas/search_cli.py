@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 import binas.solvers  # registers brute force, iqcp, bcfw and evo behind `search` (binas/__init__ imports it too)
 from .bilinear import BilinearForm, load_form, resource_form
 from .core import FileFormatError, command, load_json
-from .latency import load_latency_form, load_latency_table
+from .calibrate import load_latency_form
 from .predictors import MLPPredictor, QuadraticPredictor, load_predictor as load_predictor_file
 from .report import plane, ranking_metrics, save_fig
 from .search import (COMMAND_SOLVERS, Constraint, Frontier, Objective, SearchResult, frontier, search,

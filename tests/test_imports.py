@@ -69,9 +69,9 @@ def test_imports_follow_the_book():
     stale = {k: v for k, v in KNOWN.items() if k not in found}
     assert not stale, f'allow-listed imports that are gone: delete them from KNOWN: {stale}'
 
-@pytest.mark.parametrize('name', ['bilinear', 'search', 'solvers', 'search_cli'])
+@pytest.mark.parametrize('name', ['bilinear', 'search', 'solvers', 'search_cli', 'latency', 'calibrate'])
 def test_split_search_modules_are_clean(name):
-    "The modules of the search split: no binas import inside a function, none of a later notebook."
+    "The modules of the search split and of the latency split: no binas import inside a function, none of a later notebook."
     assert not {k: v for k, v in violations().items() if k[0] == name}
 
 def test_detects_local_and_later(tmp_path):

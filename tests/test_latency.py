@@ -1,4 +1,4 @@
-"Kill-and-resume and one-line errors of `binas_lut` (small space, so it runs in seconds)."
+"Kill-and-resume and one-line errors of `binas_lut` (small space, so it runs in seconds), and calibration (`binas.calibrate`)."
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from binas.core import FileFormatError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'OMP_NUM_THREADS': '1'}
-LUT = [sys.executable, '-c', 'import sys; from binas.latency import binas_lut; sys.exit(binas_lut())']
+LUT = [sys.executable, '-c', 'import sys; from binas.calibrate import binas_lut; sys.exit(binas_lut())']
 ARGS = ['--target_device', 'onnx', '--space', 'demo', '--resolution', '16', '--repeat_measure', '200', '--no_progress']
 
 def _keys(progress:Path)->list[str]:
@@ -53,7 +53,7 @@ def test_errors(tmp_path):
     r = subprocess.run([*LUT, '--target_device', 'tpu', '--lut_filename', str(tmp_path / 'x.json')], env=ENV, capture_output=True, text=True)
     assert "'tpu'" in _one_line_error(r)
     bad = tmp_path / 'bad.json'; bad.write_text('{"format": "binas.latency/1", "meta": {}}')
-    rep = [sys.executable, '-c', 'import sys; from binas.latency import binas_latency_report; sys.exit(binas_latency_report())']
+    rep = [sys.executable, '-c', 'import sys; from binas.calibrate import binas_latency_report; sys.exit(binas_latency_report())']
     r = subprocess.run([*rep, str(bad)], env=ENV, capture_output=True, text=True)
     msg = _one_line_error(r)
     assert 'bad.json' in msg and 'missing' in msg
@@ -63,7 +63,8 @@ def test_errors(tmp_path):
 def test_calibration_recovers_known_table():
     "Synthetic 'measurements' from a known table plus 1% noise: the calibrated table must predict held-out networks like the truth."
     import numpy as np
-    from binas.latency import calibrate, calibration_archs, shipped_table
+    from binas.calibrate import calibrate, calibration_archs
+    from binas.latency import shipped_table
     from binas.space import sample_archs
     base = shipped_table('onnx_cpu_224').uncalibrated()
     sp, rng = base.space, np.random.default_rng(1)
@@ -90,7 +91,7 @@ def test_calibrate_cli_resumes(tmp_path):
     assert 'calibrated on 12 networks (12 measured now)' in r.stdout, r.stdout
     lt = load_latency_table(lut)
     assert lt.raw is not None and lt.meta['calibration']['networks'] == 12
-    from binas.latency import ANCHORS_KEY
+    from binas.calibrate import ANCHORS_KEY
     assert sum(k.startswith('e2e/') and k != ANCHORS_KEY for k in lt.measurements) == 12
     assert len(lt.measurements[ANCHORS_KEY]['anchors_ms']) == 2 and len(lt.meta['calibration']['anchors']) == 2
     speeds = {v['chunk_speed'] for k, v in lt.measurements.items() if k.startswith('e2e/') and k != ANCHORS_KEY}
