@@ -5,9 +5,7 @@
 # %% ../nbs/10_demo.ipynb #43bc1f17
 from __future__ import annotations
 
-import html
 import itertools
-import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -16,7 +14,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 import torch
 
 from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress,
@@ -33,16 +30,15 @@ from .estimator import (eval_images, measure_contributions, save_estimator, samp
                              outcome_summary, score_index, estimator_bootstrap, predict_se)
 from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
 from .search import search as solve, frontier, min_value
-from .interpret import effects_figure, paper_finding
-from .report import plane, scatter, save_fig, ranking_metrics
+from .selection import SEARCH_PASSES, frontier_candidates, time_passes, fit_budgets, budget_picks
+from .report import scatter, save_fig, ranking_metrics
+from .demo_report import write_report
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest',
-           'supernet', 'heaviest_path_top1', 'latency', 'image_sets', 'report_images', 'contributions', 'samples',
-           'predictors', 'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets', 'budget_picks',
-           'chunk_timer', 'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'md_table',
-           'verdicts', 'budget_table', 'report_images_text', 'summary_table', 'report', 'run_demo', 'run_stages']
+__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1', 'latency',
+           'image_sets', 'report_images', 'contributions', 'samples', 'predictors', 'chunk_timer', 'search', 'measure',
+           'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -278,102 +274,6 @@ def _search_forms(run:Run)->list[str]:
         kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
     return [kind]
 
-def frontier_candidates(fronts:dict, # form name -> its exact frontier under the latency formula
-                        lat:BilinearForm, # the latency formula
-                        budget:float, # the budget (ms) the candidates compete for
-                        target:float, # take frontier points at or below this predicted latency (the budget, or less)
-                        k:int, # points per form: the exact optimum within `target` and the next ones below it
-                        shrinks:int=0, # how many times `target` was lowered from the budget (recorded)
-                       )->pd.DataFrame:
-    "Each form's exact optimum within `target` and the `k - 1` frontier points just below it, one row each."
-    rows = []
-    for name, fr in fronts.items():
-        i = fr.index(float(target))
-        rows += [{'budget_ms': float(budget), 'target_ms': float(target), 'shrinks': shrinks, 'predictor': name, 'rank': i - j,
-                  'arch': str(fr.arch(j)), 'predicted_accuracy': float(fr.accuracy[j]), 'predicted_ms': float(lat.predict(fr.arch(j)))}
-                 for j in range(i, max(-1, i - k), -1)]
-    return pd.DataFrame(rows, columns=['budget_ms', 'target_ms', 'shrinks', 'predictor', 'rank', 'arch', 'predicted_accuracy', 'predicted_ms'])
-
-SEARCH_PASSES = 2      # the search times each candidate twice (shuffled, in other chunks): their disagreement is this run's timing noise
-BUDGET_Z = 2.0         # the margin holds a later single measurement under the budget at ≈ 2 standard deviations of that noise
-SHRINK_ROUNDS = 6      # a budget no candidate meets: lower the predicted target at most this many times
-
-def time_passes(archs:list[str], # networks (`str(arch)`) to time
-                timer:Callable, # one chunk of `Arch` -> (latency ms, the chunk's speed), e.g. `chunk_timer`
-                store, # a `ResultStore`: every chunk is kept as it is timed (a killed run resumes)
-                space:SearchSpace, # the networks' space
-                passes:int=SEARCH_PASSES, seed:int=0, chunk:int=6,
-               )->pd.DataFrame:
-    "Latency (ms, at the table's speed) of each network in `passes` passes, each pass in its own shuffled order and chunks: arch × pass."
-    for p in range(passes):
-        todo = [s for s in dict.fromkeys(archs) if f'{p}/{s}' not in store]
-        todo = [todo[i] for i in np.random.default_rng([seed, p, len(todo)]).permutation(len(todo))]
-        for i in range(0, len(todo), chunk):
-            t, speed = timer([Arch.from_string(s, space) for s in todo[i:i + chunk]])
-            for s, ms in zip(todo[i:i + chunk], t): store.add(f'{p}/{s}', {'ms': float(ms), 'speed': float(speed)})
-    return pd.DataFrame({p: [store[f'{p}/{s}']['ms'] / store[f'{p}/{s}']['speed'] for s in dict.fromkeys(archs)] for p in range(passes)},
-                        index=list(dict.fromkeys(archs)))
-
-def timing_margin(t:pd.DataFrame, # arch × pass latencies from `time_passes` (at least two of each)
-                  z:float=BUDGET_Z)->tuple[float, float]:
-    "(margin, σ): σ is one measurement's relative noise, pooled over the networks' passes; the margin (a fraction) keeps one later measurement under a budget that the passes' mean meets with it, at `z` σ."
-    lt = np.log(t.to_numpy(float))
-    n, k = lt.shape
-    if n < 2 or k < 2: raise ValueError(f'timing_margin: {n} networks × {k} passes; needs at least 2 × 2')
-    sd = float(np.sqrt(((lt - lt.mean(1, keepdims=True)) ** 2).sum() / (n * (k - 1))))
-    return float(np.expm1(z * sd * np.sqrt(1 + 1 / k))), sd
-
-def _budget_status(g:pd.DataFrame, ms:pd.Series, margin:float|None, by:str)->tuple[pd.DataFrame, pd.DataFrame]:
-    "(candidates of one budget measured within it with the margin, untimed candidates that would beat the best of those by `by`)."
-    m = g.arch.map(ms)
-    fit = g[m * (1 + margin) <= g.budget_ms] if margin is not None else g.iloc[:0]
-    best = fit[by].max() if len(fit) else -np.inf
-    return fit, g[m.isna() & (g[by] > best)].sort_values(by, ascending=False)
-
-def fit_budgets(cands:pd.DataFrame, # `frontier_candidates` of every budget, with the ranking column `by`
-                time_fn:Callable, # list of arch strings -> arch × pass latencies (ms at the table's speed), e.g. `time_passes`
-                more:Callable, # (budget, lower target, shrinks) -> more candidates, ranked (frontier points at or below the target)
-                by:str='selection_accuracy', # the candidates' ranking (higher is better)
-                z:float=BUDGET_Z, per_round:int=3, rounds:int=SHRINK_ROUNDS,
-               )->tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "Time candidates best first until each budget's best one measured within the budget (with this run's noise margin) is known; a budget none meets gets frontier points below a predicted target lowered by this run's formula underestimate. (candidates, timings, {margin, noise_sd, underestimate, gave_up})."
-    t, info = pd.DataFrame(), {'margin': None, 'noise_sd': np.nan, 'underestimate': None, 'gave_up': []}
-    shrunk, target = {T: 0 for T in cands.budget_ms.unique()}, cands.groupby('budget_ms').target_ms.min().to_dict()
-    while True:
-        ms = t.mean(axis=1) if len(t) else pd.Series(dtype=float)
-        todo, short = [], []
-        for T, g in cands.groupby('budget_ms', sort=True):
-            fit, open_ = _budget_status(g, ms, info['margin'], by)
-            todo += list(open_.arch[:per_round])
-            if not len(open_) and not len(fit) and T not in info['gave_up']: short.append(T)
-        if todo:
-            t = time_fn(list(dict.fromkeys(list(t.index) + todo)))
-            if len(t) < 2: raise ValueError(f'fit_budgets: {len(t)} candidate network(s); the timing noise needs at least two')
-            info['margin'], info['noise_sd'] = timing_margin(t, z)
-            continue
-        if not short: return cands, t, info
-        timed = cands[cands.arch.isin(t.index)].drop_duplicates('arch')
-        info['underestimate'] = float(np.quantile(timed.arch.map(ms) / timed.predicted_ms, 0.75))   # measured / predicted
-        for T in short:
-            shrunk[T] += 1
-            if shrunk[T] > rounds: info['gave_up'].append(T); continue
-            target[T] /= max(1.02, info['underestimate'] * (1 + info['margin']))
-            new = more(T, target[T], shrunk[T])
-            cands = pd.concat([cands, new[~new.arch.isin(cands[cands.budget_ms == T].arch)]], ignore_index=True)
-
-def budget_picks(cands:pd.DataFrame, t:pd.DataFrame, info:dict, # from `fit_budgets`
-                 by:str='selection_accuracy')->list[dict]:
-    "Per budget: the best candidate by `by` measured within the budget with the margin (none: the fastest measured), and the pick without the margin (the best first candidate by `by`, measured or not)."
-    ms, rows = t.mean(axis=1), []
-    for T, g in cands.groupby('budget_ms', sort=True):
-        fit, _ = _budget_status(g, ms, info['margin'], by)
-        pick = fit.loc[fit[by].idxmax()] if len(fit) else g.loc[g.arch.map(ms).idxmin()]
-        first = g[g.shrinks == 0]
-        plain = first.loc[first[by].idxmax()]
-        rows.append({'budget_ms': float(T), 'meets_budget_measured': bool(len(fit)), 'pick': pick, 'plain': plain,
-                     'search_ms': float(ms[pick.arch]), 'plain_search_ms': float(ms.get(plain.arch, np.nan))})
-    return rows
-
 def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
     "The anchor networks of the run's table calibration, and their latency (ms) then: the yardstick of the machine's speed."
     t = load_latency_table(run.path('lut.json'), run.space)
@@ -566,206 +466,10 @@ def finetune_all(run:Run)->dict:
     return {'networks': len(res), 'max_onnx_diff': max(v['max_abs_diff'] for v in res.values())}
 
 # %% ../nbs/10_demo.ipynb #9b956ed0
-def md_table(df:pd.DataFrame, floatfmt:str='{:.3f}')->str:
-    "A Markdown table (no extra dependency)."
-    f = lambda v: floatfmt.format(v) if isinstance(v, (float, np.floating)) else str(v)
-    head = '| ' + ' | '.join(map(str, df.columns)) + ' |\n|' + '---|' * len(df.columns) + '\n'
-    return head + ''.join('| ' + ' | '.join(f(v) for v in row) + ' |\n' for row in df.itertuples(index=False))
-
-def _load(folder:Path)->tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
-    "state, measured networks, searched networks and fine-tuning results of a (finished) run folder."
-    f = Path(folder)
-    return (load_json(f / 'state.json', 'demo state'), pd.read_csv(f / 'measured.csv'), pd.read_csv(f / 'searched.csv'),
-            load_json(f / 'finetuned.json', 'fine-tuning results'))
-
-def verdicts(folder:str|Path)->dict:
-    "The computed claims of the report: budgets met in measured latency, searched vs random one-shot and fine-tuned."
-    st, m, found, ft = _load(folder)
-    mape = st['measure']['mape']
-    s = m[m.group == 'searched']
-    rnd = m[m.group.isin(['random', 'matched random'])]
-    over_of = lambda g: [round(100 * (r.measured_ms_table_speed / r.budget_ms - 1), 2) for r in g.itertuples()]
-    over = over_of(s)
-    meets = [bool(o <= mape) for o in over]
-    meets_max = [bool(o <= st['measure']['max_error_pct']) for o in over]
-    dom = lambda g: [bool((rnd[rnd.measured_ms_table_speed <= r.measured_ms_table_speed].oneshot <= r.oneshot + 1e-9).all()) for r in g.itertuples()]
-    dominated, plain = dom(s), dom(m[m.group == 'BINAS exact'])
-    ex, nm = m[m.group == 'BINAS exact'], m[m.group == 'no margin']
-    within = [bool(abs(r.estimator - r.oneshot) <= 2 * np.hypot(r.estimator_se, r.oneshot_se)) for r in ex.itertuples()] if 'estimator_se' in m else []
-    ahead = [bool(ft[f'searched@{b:.3f}']['test_top1'] > ft[f'random@{b:.3f}']['test_top1']) for b in s.budget_ms]
-    sc = [k for k in ft if k.startswith('scratch@')][0]
-    return {"measured latency over budget, % (at the table's machine speed)": over,
-            'budget met by the measured latency': [bool(o <= 0) for o in over],
-            "plain BINAS: measured latency over budget, %": over_of(ex),
-            **({'without the margin (the best candidate of the predicted budget): measured latency over budget, %': over_of(nm)} if len(nm) else {}),
-            'budget met within the formula MAPE of this run': meets, 'budget met within the formula max error of this run': meets_max,
-            'one-shot accuracy ≥ every random sub-network of the same or lower measured latency': dominated,
-            "the same for plain BINAS (the estimator's exact optimum, not validated)": plain,
-            "plain BINAS: the estimator's prediction within 2 standard errors of the one-shot accuracy": within,
-            'fine-tuned ahead of the matched random network': ahead,
-            'super-network init + KD beats training from scratch (same budget)': bool(ft[sc.replace('scratch', 'searched')]['test_top1'] > ft[sc]['test_top1'])}
-
-def budget_table(folder:str|Path)->pd.DataFrame:
-    "One row per budget: the searched network and its matched random competitor, predicted vs measured."
-    st, m, found, ft = _load(folder)
-    rows = []
-    for r in found.itertuples():
-        s, rr = m[m.name == f'searched@{r.budget_ms:.3f}'].iloc[0], m[m.name == f'random@{r.budget_ms:.3f}'].iloc[0]
-        ex = m[m.name == f'exact@{r.budget_ms:.3f}']
-        exr = ex.iloc[0] if len(ex) else None
-        nm = m[m.name == f'nomargin@{r.budget_ms:.3f}']
-        nm = nm.iloc[0] if len(nm) else None
-        pm = lambda k: f"{exr[k]:.2f} ± {exr[k + '_se']:.2f}" if exr is not None and k + '_se' in exr else ''    # value ± standard error
-        rows.append({'budget ms': r.budget_ms, 'predicted ms': r.predicted_ms, 'measured ms': s.measured_ms_table_speed, 'form': r.predictor,
-                     'predicted acc': r.predicted_accuracy, 'selection acc': getattr(r, 'selection_accuracy', np.nan), 'one-shot acc': s.oneshot,
-                     **({'margin %': r.margin_pct, 'no margin: measured ms': nm.measured_ms_table_speed if nm is not None else np.nan,
-                         'no margin: selection acc': r.nomargin_selection_accuracy, 'no margin: one-shot acc': nm.oneshot if nm is not None else np.nan}
-                       if 'margin_pct' in found else {}),
-                     'fine-tuned acc': ft[s['name']]['test_top1'], 'BINAS exact: predicted': pm('estimator'), 'BINAS exact: one-shot': pm('oneshot'),
-                     'random: measured ms': rr.measured_ms_table_speed, 'random: one-shot': rr.oneshot, 'random: fine-tuned': ft[rr['name']]['test_top1'],
-                     'arch': f'`{r.arch}`'})
-    return pd.DataFrame(rows)
-
-def _search_line(st:dict, c:dict)->str:
-    "How the searched networks were chosen, and on which images their one-shot accuracy is reported."
-    how = (f"the exact optimum of the estimator and of the fitted bilinear form within each budget and the next {c['candidates'] - 1} "
-           f"frontier points below each, the best of them by one-shot accuracy on {c['select_images']} selection images"
-           if st['search'].get('predictor') == 'validated' else f"the exact optimum of the {st['search'].get('predictor', 'estimator')} accuracy form")
-    se = st['search']
-    if 'margin_pct' in se:
-        how += (f"; candidates timed end to end best first, {SEARCH_PASSES} times each (shuffled, in chunks of six with the table's anchor "
-                f"networks), the best whose mean measured latency plus a margin of {se['margin_pct']:.2f}% meets the budget kept (the margin: "
-                f"{BUDGET_Z:g} standard deviations of a later measurement's difference, from this run's timing noise of "
-                f"{se['timing_noise_pct']:.2f}% per measurement, the passes' disagreement); {se['timed']} networks timed")
-    return f"{how}; one-shot accuracies of the measured networks on {report_images_text(st, c)}"
-
-def report_images_text(st:dict, c:dict)->str:
-    "Which images the measured networks' one-shot accuracies were reported on."
-    n, t = st['measure'].get('report_images') or c.get('plane_images'), st['measure'].get('report_test_images', 0)
-    return (f"{n} reporting images ({n - t} search-split images used for nothing else, and {t} of the test split)" if t
-            else f"{n} reporting images (search-split images used for nothing else)")
-
-def _estimator_line(st:dict)->str:
-    "How well the estimator ranks held-out random sub-networks, beside the reference's own test-retest τ."
-    noisy = [r for r in st['predictors']['metrics'] if r['predictor'] == 'estimator'][0]['kendall']
-    ref = st['measure'].get('reference')
-    if not ref: return f"- estimator vs one-shot accuracy of held-out random sub-networks: Kendall-τ {noisy:.3f}"
-    return (f"- estimator ({st['contributions'].get('score', 'top1')} contributions) vs one-shot top-1 of {ref['n']} held-out random sub-networks "
-            f"on the {st['measure']['report_images']} reporting images: Kendall-τ {ref['estimator']['kendall']:.3f}, Spearman "
-            f"{ref['estimator']['spearman']:.3f} (the reference's own test-retest τ, one half of the images against the other: "
-            f"{ref['test_retest_kendall']:.3f})"
-            + (f"; vs their calibrated log-probability on the same images, the low-noise reference: Kendall-τ "
-               f"{ref['estimator']['kendall_cal']:.3f}, Spearman {ref['estimator']['spearman_cal']:.3f} (test-retest τ "
-               f"{ref['test_retest_kendall_cal']:.3f})" if 'test_retest_kendall_cal' in ref else '') + f"; fitted bilinear τ {ref.get('bilinear', {}).get('kendall', np.nan):.3f}; against the same "
-            f"networks' measurement on the fit images: τ {noisy:.3f}")
-
-def _reference_table(st:dict)->pd.DataFrame:
-    "Each predictor's ranking metrics against the reference, with the reference's own test-retest τ."
-    ref = st['measure'].get('reference', {})
-    rows = [{'predictor': k, **v} for k, v in ref.items() if isinstance(v, dict)]
-    return pd.DataFrame(rows).assign(reference_n=ref.get('n'), reference_test_retest_kendall=ref.get('test_retest_kendall'),
-                                     reference_test_retest_kendall_cal=ref.get('test_retest_kendall_cal'))
-
-def summary_table(folder:str|Path)->str:
-    "The key numbers of a finished run as Markdown (what README shows)."
-    st, m, found, ft = _load(folder)
-    sc = [k for k in ft if k.startswith('scratch@')][0]
-    secs = sum(v['seconds'] for v in st.values() if isinstance(v, dict) and 'seconds' in v)
-    lines = [f"- the stages took {secs / 60:.1f} min on this machine, set-up not included (" + ', '.join(f'{k} {v["seconds"]:.0f} s' for k, v in st.items()) + ')',
-             f"- heaviest network (w_h): {st['heaviest']['test_top1']:.2f}% test top-1; super-network heaviest path "
-             f"{st['supernet']['heaviest_path_test_top1']:.2f}%; random sub-networks one-shot (search split) mean "
-             f"{st['samples']['accuracy_mean']:.2f}% ± {st['samples']['accuracy_std']:.2f}"
-             + (f" (the heaviest path on the same images: {st['samples']['heaviest_path_oneshot']:.2f}%)" if 'heaviest_path_oneshot' in st['samples'] else ''),
-             f"- latency formula vs end-to-end measurement over {len(m)} networks: MAPE {st['measure']['mape']:.2f}% at the table's "
-             f"machine speed (raw {st['measure']['mape_raw']:.2f}%; the machine ran at {st['measure']['speed_factor']:.2f}× the table's "
-             f"time, median over the chunks timed with the table's anchor networks), Kendall-τ {st['measure']['kendall_tau']:.3f}",
-             _estimator_line(st),
-             '- searched networks: ' + _search_line(st, load_json(Path(folder) / 'config.json', 'demo config')),
-             f"- fine-tuned from the super-network with KD {ft[sc.replace('scratch', 'searched')]['test_top1']:.2f}% vs from scratch "
-             f"{ft[sc]['test_top1']:.2f}% (same architecture and budget)"]
-    v = verdicts(folder)
-    f = Path(folder) / 'finding.csv'
-    if f.exists():
-        fd = pd.read_csv(f)
-        lines.append("- the paper's interpretability finding (95 % bootstrap intervals over the contribution measurements): " + '; '.join(
-            f"*{r.claim}* **{r.verdict}** ({r.value:+.2f}, [{r.low:+.2f}, {r.high:+.2f}])" for r in fd.itertuples()))
-    return ('\n'.join(lines) + '\n\n' + md_table(budget_table(folder).drop(columns='arch')) + '\n'
-            + '\n'.join(f'- {k}: {val}' for k, val in v.items()) + '\n')
-
 @stage
 def report(run:Run)->dict:
     "Stage 10: `report.md` and `report.html` with figures."
-    c, st = run.cfg, run.state
-    _, m, found, ft = _load(run.dir)
-    est = load_form(run.path('estimator.json'), 'estimator')[0]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    g = lambda k: (m[m.group == k].measured_ms_table_speed, m[m.group == k].oneshot)
-    plane({'searched': g('searched'), 'random': g('random'), 'matched random': g('matched random'), 'BINAS / HardCoRe-NAS': g('named'),
-           "estimator's exact optimum": g('BINAS exact'), 'heaviest': g('heaviest')},
-          title='one-shot accuracy (reporting images) vs measured latency', ylabel='one-shot top-1 (%)',
-          budgets=found.budget_ms, ax=axes[0])
-    fm = m[m.name.isin(ft)]
-    plane({k: (fm[fm.group == k].measured_ms_table_speed, [ft[n]['test_top1'] for n in fm[fm.group == k].name]) for k in ('searched', 'matched random')},
-          title='after fine-tuning (test split)', ylabel='test top-1 (%)', budgets=found.budget_ms, ax=axes[1])
-    save_fig(fig, run.path('fig_plane.png'))
-    boot = estimator_bootstrap(run.path('estimator.json'))
-    finding = paper_finding(est, boot)
-    atomic_write(run.path('finding.csv'), finding.to_csv(index=False))
-    save_fig(effects_figure(est, 'accuracy points', boot), run.path('fig_contributions.png'))
-    ref = m[m.group.isin(['random', 'reference'])]
-    save_fig(scatter(ref.estimator, ref.oneshot, 'one-shot top-1 on the reporting images (%)', 'estimator (%)',
-                     f'contribution estimator on {len(ref)} held-out sub-networks', xerr=ref.oneshot_se, yerr=ref.estimator_se),
-             run.path('fig_estimator_scatter.png'))
-    table = budget_table(run.dir)
-    v = verdicts(run.dir)
-    pred = pd.read_csv(run.path('predictors.csv'))
-    secs = {k: x['seconds'] for k, x in st.items() if isinstance(x, dict) and 'seconds' in x}
-    parts = [('# BINAS demo report', f'Run folder `{run.dir}`; settings in `config.json`. Stage times (s): '
-              + ', '.join(f'{k} {v:.0f}' for k, v in secs.items()) + f'; total {sum(secs.values()):.0f} s.', None),
-             ('## Training', f"Heaviest network (w_h): **{st['heaviest']['test_top1']:.2f}%** test top-1. Super-network heaviest path "
-              f"(BN recalibrated): **{st['supernet']['heaviest_path_test_top1']:.2f}%**. Random sub-networks, one-shot on the search "
-              f"split: mean {st['samples']['accuracy_mean']:.2f}% (std {st['samples']['accuracy_std']:.2f}, n={st['samples']['n']})"
-              + (f"; the heaviest path on the same {c.sample_images} images: {st['samples']['heaviest_path_oneshot']:.2f}%"
-                 if 'heaviest_path_oneshot' in st['samples'] else '') + '.', None),
-             ('## Latency', f"Table: {c.lut_target}, batch {c.lut_batch}, {c.threads} thread(s), {c.lut_repeats} repeats. Formula vs "
-              f"end-to-end measurement over the {len(m)} measured networks: MAPE {st['measure']['mape']:.2f}%, max error "
-              f"{st['measure']['max_error_pct']:.2f}%, Kendall-τ {st['measure']['kendall_tau']:.3f}, at the table's machine speed: this "
-              f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (median over the chunks "
-              f"of six, each timed with the table's two anchor networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
-             ('## The accuracy–latency plane', '', 'fig_plane.png'),
-             ('## Search', f"`search_with={c.search_with}`, {len(found)} budgets. Searched networks: " + _search_line(st, asdict(c))
-              + ". The search split is cut into disjoint image sets: the contributions and the samples the predictors are fitted on use "
-              "the first images of its seeded order, the selection images come next, and the reporting images are the last ones"
-              + (f", joined by {st['measure']['report_test_images']} test-split images" if st['measure'].get('report_test_images') else '') + ". "
-              "The plane also shows plain BINAS — the estimator's exact optimum, not validated — at each budget; Kendall-τ of the "
-              "predictors on held-out samples is in the table below.", None),
-             ('## Searched networks, one per budget', md_table(table), None),
-             ('## Verdicts (computed)', '\n'.join(f'- {k}: {val}' for k, val in v.items()), None),
-             ('## Predictors on held-out random sub-networks', 'Against the one-shot top-1 of the held-out samples on the reporting images, '
-              'and (columns `_cal`) against their calibrated log-probability on the same images, the low-noise reference (notebook 05); '
-              'each reference\'s test-retest τ is one half of the images against the other:', None),
-             ('', md_table(_reference_table(st)), 'fig_estimator_scatter.png'),
-             ('', 'Against the same networks measured on the fit images (as noisy as the samples the predictors are fitted on):', None),
-             ('', md_table(pred), None),
-             ('## What the estimator says', md_table(finding.drop(columns='holds')), 'fig_contributions.png')]
-    md = ''.join((f'{h}\n\n' if h else '') + f'{t}\n\n' + (f'![]({img})\n\n' if img else '') for h, t, img in parts)
-    atomic_write(run.path('report.md'), md)
-    atomic_write(run.path('report.html'), _html(parts, table, _reference_table(st), pred, finding.drop(columns='holds')))
-    return {'verdicts': v}
-
-def _html(parts, *tables)->str:
-    "A self-contained HTML page of the report sections (tables rendered by pandas)."
-    out = ['<!doctype html><html><head><meta charset="utf-8"><title>BINAS demo report</title><style>body{font-family:sans-serif;'
-           'max-width:1200px;margin:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px}'
-           'img{max-width:100%}</style></head><body>']
-    ti = iter(tables)
-    for h, t, img in parts:
-        level = h.count('#')
-        if h: out.append(f'<h{level}>{html.escape(h.strip("# "))}</h{level}>')
-        if t.startswith('|'): out.append(next(ti).to_html(index=False, float_format=lambda x: f'{x:.3f}'))
-        elif t: out.append('<p>' + re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', html.escape(t)).replace('\n- ', '<br>• ') + '</p>')
-        if img: out.append(f'<img src="{img}" alt="{img}">')
-    return '\n'.join(out + ['</body></html>'])
+    return {'verdicts': write_report(run.dir)}
 
 # %% ../nbs/10_demo.ipynb #64a40b68
 def run_demo(out:str|Path='outputs/demo/run', # the run folder (re-running it resumes)

@@ -1,8 +1,8 @@
-"The demo search's measured-latency check (`fit_budgets`, `time_passes`, `timing_margin`) with a fake timer: no network is built or timed."
+"The measured-latency selection (`binas.selection`, notebook 07c: `fit_budgets`, `time_passes`, `timing_margin`, `budget_picks`) with a fake timer: no network is built or timed."
 import numpy as np, pandas as pd, pytest
 from binas.core import ResultStore
 from binas.space import get_space, sample_archs
-from binas.demo import time_passes, timing_margin, fit_budgets, budget_picks
+from binas.selection import time_passes, timing_margin, fit_budgets, budget_picks
 
 SP = get_space('demo')
 ARCHS = [str(a) for a in sample_archs(60, SP, 3)]
