@@ -24,9 +24,9 @@ from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, c
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
-from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
+from .train import TrainConfig, train_heaviest, train_supernet, finetune, evaluate
 from .export import export_onnx
-from .supernet import recalibrate_bn
+from .supernet import load_heaviest_network, load_supernet, recalibrate_bn
 from .latency import measure_lut, load_latency_table, time_with_anchors, ANCHORS_KEY
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
                              outcome_summary, score_index, estimator_bootstrap, predict_se)

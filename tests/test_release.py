@@ -23,7 +23,8 @@ from binas.release import (UnsafePickleError, _logits_arch, binas_import_file, o
                            release_menu, safe_load_pickle, safe_load_torch, write_release_files)
 from binas.search import frontier
 from binas.space import Arch, SearchSpace, named_archs
-from binas.train import load_heaviest_network, load_network, load_supernet
+from binas.supernet import load_heaviest_network, load_supernet
+from binas.train import load_network
 
 FACTS = json.loads((Path(__file__).parent / 'data' / 'release_facts.json').read_text())
 SP = SearchSpace()
