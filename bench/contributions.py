@@ -25,7 +25,7 @@ import binas.estimator as E
 from binas.data import get_data
 from binas.estimator import SCORES, Contributions, contribution_form, eval_images, load_estimator, measure_contributions, oneshot_scores
 from binas.space import Arch, sample_archs
-from binas.train import load_supernet
+from binas.supernet import load_supernet
 
 
 def references(sc:np.ndarray)->dict:

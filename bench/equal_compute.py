@@ -20,7 +20,7 @@ from binas.data import get_data
 from binas.estimator import (SUMMARY, eval_images, measure_contributions, oneshot_scores, outcome_summary, sample_accuracies,
                              save_estimator, save_samples)
 from binas.space import sample_archs
-from binas.train import load_supernet
+from binas.supernet import load_supernet
 
 
 def reference(net, search, n, images):

@@ -12,8 +12,7 @@ import argparse, contextlib, time
 import torch
 from binas.estimator import eval_images, oneshot_accuracy
 from binas.space import Arch, sample_archs
-from binas.supernet import SuperNet
-from binas.train import load_supernet
+from binas.supernet import SuperNet, load_supernet
 
 
 def main(argv=None):

@@ -31,7 +31,7 @@ from binas.estimator import (Contributions, bootstrap_forms, contribution_form, 
                              score_index)
 from binas.search import search
 from binas.space import Arch
-from binas.train import load_supernet
+from binas.supernet import load_supernet
 
 
 def parse_args(argv=None):

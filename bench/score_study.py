@@ -22,8 +22,7 @@ from binas.data import get_data
 from binas.estimator import (_pins, key_start, _prepare, calibrated_log_softmax, coupled_paths, decision_keys, estimator_form,
                              eval_images, path_logits, stage_inputs, stem_features)
 from binas.space import sample_archs
-from binas.supernet import batch_stat_bn
-from binas.train import load_supernet
+from binas.supernet import batch_stat_bn, load_supernet
 
 CHUNKS, BATCH = 64, 64
 

@@ -18,7 +18,8 @@ import torch
 
 from binas.demo import DemoConfig, Run, _train_cfg, heaviest_path_top1
 from binas.estimator import eval_images, oneshot_accuracy, sample_accuracies
-from binas.train import load_supernet, train_supernet
+from binas.supernet import load_supernet
+from binas.train import train_supernet
 
 
 def train(run:Run, batch:int, epochs:int, lr:float, out:Path, limit:int=0)->float:

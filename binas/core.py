@@ -21,9 +21,9 @@ from fastprogress.fastprogress import format_time, progress_bar
 
 # %% auto #0
 __all__ = ['PROGRESS_MODES', 'FileFormatError', 'atomic_write', 'jsonable', 'save_json', 'load_json', 'save_checkpoint',
-           'load_checkpoint', 'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed', 'in_group', 'barrier',
-           'seed_everything', 'torch_threads', 'alone', 'free_port', 'run_local_ranks', 'progress_mode', 'progress',
-           'command']
+           'load_checkpoint', 'load_weights', 'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed',
+           'in_group', 'barrier', 'seed_everything', 'torch_threads', 'alone', 'free_port', 'run_local_ranks',
+           'progress_mode', 'progress', 'command']
 
 # %% ../nbs/00a_core.ipynb #9ed081fd
 class FileFormatError(ValueError):
@@ -91,6 +91,23 @@ def load_checkpoint(path:str|Path, # the file
         raise FileFormatError(f'{what} {str(path)!r} cannot be read: {why} ({first})') from None
     if not isinstance(obj, dict): raise FileFormatError(f'{what} {str(path)!r} holds a {type(obj).__name__}, expected a dict')
     return obj
+
+# %% ../nbs/00a_core.ipynb #cf3cb76a
+def load_weights(model:torch.nn.Module, # the network to fill
+                 state:dict, # its state dict, e.g. a checkpoint's `model`
+                 source:str='checkpoint', # where the weights come from, for the error message
+                ):
+    "Load a state dict strictly, with one clear error line when it belongs to another architecture."
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    shape = [k for k in own if k in state and tuple(own[k].shape) != tuple(state[k].shape)]
+    if missing or extra or shape:
+        k = (shape or missing or extra)[0]
+        why = (f'shape {tuple(state[k].shape)} vs {tuple(own[k].shape)}' if shape else 'missing' if missing else 'unexpected')
+        raise FileFormatError(f'{source} holds weights of another architecture ({len(missing)} missing, {len(extra)} unexpected, '
+                              f'{len(shape)} mis-shaped tensors; first: {k!r}: {why})')
+    model.load_state_dict(state)
 
 # %% ../nbs/00a_core.ipynb #9487bf77
 class ResultStore:

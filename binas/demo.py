@@ -21,9 +21,9 @@ from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, c
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
-from .train import TrainConfig, train_heaviest, train_supernet, load_supernet, load_heaviest_network, finetune, evaluate
+from .train import TrainConfig, train_heaviest, train_supernet, finetune, evaluate
 from .export import export_onnx
-from .supernet import recalibrate_bn
+from .supernet import load_heaviest_network, load_supernet, recalibrate_bn
 from .latency import load_latency_table
 from .calibrate import ANCHORS_KEY, measure_calibrated_lut, time_with_anchors
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,

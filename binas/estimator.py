@@ -20,7 +20,7 @@ from fastcore.script import Param, call_parse, store_true
 from .bilinear import BilinearForm, load_form, save_form
 from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
-from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block
+from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block, load_supernet
 from .data import get_data
 from .calibrate import load_latency_form
 
@@ -542,7 +542,6 @@ def load_samples(path:str|Path, # a CSV written by `save_samples` / `binas_sampl
 
 # %% ../nbs/05_estimator.ipynb #bde89f32
 def _load_net(checkpoint:str, device:str)->SuperNet:
-    from binas.train import load_supernet
     if not checkpoint: raise ValueError('--checkpoint (the trained super-network, w*) is required')
     dev = torch.device('cuda' if device == 'auto' and torch.cuda.is_available() else 'cpu' if device == 'auto' else device)
     return load_supernet(checkpoint).to(dev)

@@ -16,10 +16,10 @@ from fastcore.script import call_parse
 from timm.models import save_for_hf
 from timm.models.mobilenetv3 import MobileNetV3
 
-from .core import FileFormatError, atomic_write, command, load_checkpoint, save_json
+from .core import FileFormatError, atomic_write, command, load_checkpoint, load_weights, save_json
 from .latency import onnx_bytes, ort_session
 from .space import ENTRYPOINT, Arch, SearchSpace, build_model, get_space
-from .train import load_network, load_weights
+from .train import load_network
 
 # %% auto #0
 __all__ = ['binas_export', 'timm_network', 'export_onnx', 'export_network', 'checkpoint_arch', 'export_checkpoint']

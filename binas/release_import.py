@@ -15,12 +15,12 @@ import torch.nn as nn
 from fastcore.script import Param, call_parse, store_true
 
 from .bilinear import BilinearForm, is_stage_separable, save_form
-from .core import FileFormatError, command, save_checkpoint
+from .core import FileFormatError, command, load_weights, save_checkpoint
 from .space import Arch, Op, SearchSpace, build_model, get_space
 from .latency import LatencyTable
 from .predictors import QuadraticPredictor, MLP, MLPPredictor, save_predictor
-from .train import finetune_meta, heaviest_meta, load_weights, supernet_meta
-from .supernet import SuperNet
+from .train import finetune_meta, heaviest_meta
+from .supernet import SuperNet, supernet_meta
 from .estimator import save_samples
 from .release import (RELEASE_EXPANSIONS, RELEASE_EXPANSIONS_EXTENDED, RELEASE_KERNELS, encoding_maps, logits_arch, lut_key,
                            lut_key_fields, op_map, release_blocks, release_depths, release_menu, safe_load_pickle, safe_load_torch)

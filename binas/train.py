@@ -5,9 +5,9 @@
 # %% ../nbs/03_train.ipynb #c9f0d190
 from __future__ import annotations
 
+import itertools
 import math
-import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import yaml
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback
 from fastcore.basics import noop
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import ParamScheduler, SchedCos, SchedLin, combine_scheds, combined_cos
@@ -29,15 +29,15 @@ from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam, RMSProp
 
 from .core import (FileFormatError, atomic_write, barrier, dist_env, in_group, init_distributed, load_checkpoint,
-                        progress as progress_loop, progress_mode, save_checkpoint, save_json, seed_everything)
+                        load_weights, progress as progress_loop, progress_mode, save_checkpoint, save_json, seed_everything)
 from .data import DataSplits, make_loader
 from .space import Arch, SearchSpace, build_model
+from .supernet import PathSampler, SuperNet, inplace_distillation_loss, load_heaviest_network, load_supernet, recalibrate_bn, stage_outputs, supernet_meta
 
 # %% auto #0
 __all__ = ['binas_train', 'binas_validate', 'TrainConfig', 'lr_schedule', 'TrainingDiverged', 'StopOnNaN', 'Checkpointer',
            'DistributedTrainer', 'EpochLines', 'make_learner', 'top1', 'top5', 'new_run_dir', 'resolve_resume',
-           'fit_run', 'load_weights', 'evaluate', 'heaviest_meta', 'train_heaviest', 'MultipathDistillation',
-           'supernet_meta', 'load_heaviest_network', 'train_supernet', 'load_supernet', 'kd_kl',
+           'fit_run', 'evaluate', 'heaviest_meta', 'train_heaviest', 'MultipathDistillation', 'train_supernet', 'kd_kl',
            'KnowledgeDistillation', 'finetune_meta', 'finetune', 'load_network']
 
 # %% ../nbs/03_train.ipynb #e8dc0336
@@ -282,20 +282,6 @@ def fit_run(learn:Learner, cfg:TrainConfig, out_dir:str|Path, # the run folder
     barrier()
     return {'history': ck.history, 'best': ck.best, 'out_dir': out_dir, 'model': _unwrap(learn.model)}
 
-# %% ../nbs/03_train.ipynb #181d4c3e
-def load_weights(model:nn.Module, state:dict, source:str='checkpoint'):
-    "Load a state dict strictly, with one clear error line when it belongs to another architecture."
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    extra = [k for k in state if k not in own]
-    shape = [k for k in own if k in state and tuple(own[k].shape) != tuple(state[k].shape)]
-    if missing or extra or shape:
-        k = (shape or missing or extra)[0]
-        why = (f'shape {tuple(state[k].shape)} vs {tuple(own[k].shape)}' if shape else 'missing' if missing else 'unexpected')
-        raise FileFormatError(f'{source} holds weights of another architecture ({len(missing)} missing, {len(extra)} unexpected, '
-                              f'{len(shape)} mis-shaped tensors; first: {k!r}: {why})')
-    model.load_state_dict(state)
-
 # %% ../nbs/03_train.ipynb #78ceab18
 @torch.no_grad()
 def evaluate(model:nn.Module, loader, device:torch.device|str|None=None, progress:bool=True)->dict:
@@ -335,9 +321,6 @@ def train_heaviest(splits:DataSplits, space:SearchSpace, cfg:TrainConfig,
     return fit_run(learn, cfg, out_dir, heaviest_meta(space, splits.num_classes), resume)
 
 # %% ../nbs/03_train.ipynb #4e1a74d0
-import itertools
-from .supernet import PathSampler, SuperNet, inplace_distillation_loss, recalibrate_bn, stage_outputs
-
 def _like_student(teacher:nn.Module, student:nn.Module):
     "Put a frozen teacher on the student's device and in its memory format (see `TrainConfig.channels_last`)."
     teacher.to(next(student.parameters()).device)
@@ -378,20 +361,6 @@ class MultipathDistillation(Callback):
     def after_batch(self): self.logits_feats = None
 
 # %% ../nbs/03_train.ipynb #339fd747
-def supernet_meta(space:SearchSpace, num_classes:int)->dict:
-    return {'format': 'binas.train/1', 'kind': 'supernet', 'arch': str(Arch.heaviest(space)), 'space': space.to_dict(), 'num_classes': num_classes}
-
-def load_heaviest_network(path:str|Path, space:SearchSpace|None=None)->tuple[nn.Module, dict]:
-    "The trained heaviest network (w_h) of a stage-1 checkpoint as a timm model, and the checkpoint's metadata."
-    ck = load_checkpoint(path, 'heaviest-network checkpoint')
-    if ck.get('kind') not in ('heaviest', None) or 'model' not in ck:
-        raise FileFormatError(f'{str(path)!r} is a {ck.get("kind")!r} checkpoint, not a heaviest-network (w_h) one')
-    sp = SearchSpace.from_dict(ck['space']) if 'space' in ck else space
-    if space is not None and sp != space: raise FileFormatError(f'{str(path)!r} was trained for another search space')
-    model = build_model(Arch.heaviest(sp), num_classes=ck.get('num_classes', 1000))
-    load_weights(model, ck['model'], str(path))
-    return model.eval(), ck
-
 def train_supernet(splits:DataSplits, cfg:TrainConfig,
                    heaviest:str|Path, # stage-1 checkpoint (w_h): initialises the super-network and is the teacher
                    groups:int=4, # sub-networks per batch (multipath)
@@ -409,14 +378,6 @@ def train_supernet(splits:DataSplits, cfg:TrainConfig,
     learn = make_learner(net, splits, cfg, cbs=[cb], find_unused_parameters=True)
     out_dir = out_dir or new_run_dir(resolution=space.resolution)
     return fit_run(learn, cfg, out_dir, supernet_meta(space, splits.num_classes), resume)
-
-def load_supernet(path:str|Path)->SuperNet:
-    "The trained super-network (w*) of a stage-2 checkpoint."
-    ck = load_checkpoint(path, 'super-network checkpoint')
-    if ck.get('kind') != 'supernet': raise FileFormatError(f'{str(path)!r} is a {ck.get("kind")!r} checkpoint, not a super-network (w*) one')
-    net = SuperNet(SearchSpace.from_dict(ck['space']), ck['num_classes'])
-    load_weights(net, ck['model'], str(path))
-    return net.eval()
 
 # %% ../nbs/03_train.ipynb #cb1472fc
 def kd_kl(student_logits:torch.Tensor, teacher_logits:torch.Tensor, T:float=1.0)->torch.Tensor:
@@ -485,6 +446,33 @@ def _arch_init(path:str|Path, arch:Arch)->dict:
     if ck.get('arch') not in (None, str(arch)): raise FileFormatError(f'{str(path)!r} holds weights of another architecture ({ck.get("arch")[:60]}...)')
     return ck['model']
 
+def _run_dir(output:str, resume:str|None, resolution:int)->Path:
+    "The run folder: the one `--resume` names (a run folder, or a checkpoint's), else a new one under `output`."
+    return Path(resume) if resume and Path(resume).is_dir() else Path(resume).parent if resume else new_run_dir(output, resolution)
+
+def _train_elastic(splits:DataSplits, cfg:TrainConfig, initial_checkpoint_IKD:str|None, groups:int, ikd_dividor:float,
+                   gamma_knowledge:float, real_KD:bool, sandwich:bool, out:Path, resume:str|None)->dict:
+    "Stage 2 of `binas_train` (its flags): the super-network from the w_h checkpoint `--initial_checkpoint_IKD`."
+    if not initial_checkpoint_IKD: raise ValueError('--train_elastic_model needs --initial_checkpoint_IKD (the w_h checkpoint of stage 1)')
+    return train_supernet(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, sandwich, out, resume)
+
+def _finetune_searched(splits:DataSplits, sp:SearchSpace, cfg:TrainConfig, mobilenet_string:str|None, initial_checkpoint:str|None,
+                       use_KD:bool, initial_checkpoint_IKD:str|None, gamma_knowledge:float, out:Path, resume:str|None)->dict:
+    "Stage 3 of `binas_train` (its flags): fine-tune `--mobilenet_string` from `--initial_checkpoint` (or from scratch), distilling with `--use_KD`."
+    if not mobilenet_string: raise ValueError('--transform_model_to_mobilenet needs --mobilenet_string (the searched architecture)')
+    arch = Arch.from_string(mobilenet_string, sp)
+    init = _arch_init(initial_checkpoint, arch) if initial_checkpoint else None
+    if use_KD and not initial_checkpoint_IKD: raise ValueError('--use_KD needs --initial_checkpoint_IKD (the teacher)')
+    return finetune(arch, splits, cfg, init, _teacher(initial_checkpoint_IKD) if use_KD else None, gamma_knowledge, out, resume)
+
+def _report_run(r:dict)->dict:
+    "Write the run's space as `space.json` beside `args.yaml` (for the commands that take `--space`), print one summary line, return `r`."
+    args = Path(r['out_dir']) / 'args.yaml'
+    if dist_env().is_main and args.is_file(): save_json(yaml.safe_load(args.read_text())['space'], args.with_name('space.json'))
+    best = max((h.get('top1', float('nan')) for h in r['history']), default=float('nan'))
+    print(f"done: {len(r['history'])} epochs, best held-out top-1 {best:.2f}%; checkpoints in {r['out_dir']}")
+    return r
+
 @call_parse
 def _binas_train(
     data:Param("'fashion-mnist' or an ImageFolder root (train/, val/)", str, opt=False, nargs='?')='fashion-mnist',
@@ -538,24 +526,13 @@ def _binas_train(
     sp = _cli_space(space, data, in_chans, resolution, width_mult, depths,
                     default='demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet')
     splits = get_data(data, sp.resolution, train_percent, seed, augment)
-    out = Path(resume) if resume and Path(resume).is_dir() else Path(resume).parent if resume else new_run_dir(output, sp.resolution)
-    if train_elastic_model:
-        if not initial_checkpoint_IKD: raise ValueError('--train_elastic_model needs --initial_checkpoint_IKD (the w_h checkpoint of stage 1)')
-        r = train_supernet(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, sandwich, out, resume)
+    out = _run_dir(output, resume, sp.resolution)
+    if train_elastic_model: r = _train_elastic(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, sandwich, out, resume)
     elif mobilenet_string or transform_model_to_mobilenet:
-        if not mobilenet_string: raise ValueError('--transform_model_to_mobilenet needs --mobilenet_string (the searched architecture)')
-        arch = Arch.from_string(mobilenet_string, sp)
-        init = _arch_init(initial_checkpoint, arch) if initial_checkpoint else None
-        if use_KD and not initial_checkpoint_IKD: raise ValueError('--use_KD needs --initial_checkpoint_IKD (the teacher)')
-        r = finetune(arch, splits, cfg, init, _teacher(initial_checkpoint_IKD) if use_KD else None, gamma_knowledge, out, resume)
+        r = _finetune_searched(splits, sp, cfg, mobilenet_string, initial_checkpoint, use_KD, initial_checkpoint_IKD, gamma_knowledge, out, resume)
     elif heaviest_network: r = train_heaviest(splits, sp, cfg, out, resume)
     else: raise ValueError('choose a stage: --heaviest_network, --train_elastic_model or --mobilenet_string')
-    args = Path(r['out_dir']) / 'args.yaml'
-    if dist_env().is_main and args.is_file():   # the run's space as a file, for the commands that take --space
-        save_json(yaml.safe_load(args.read_text())['space'], args.with_name('space.json'))
-    best = max((h.get('top1', float('nan')) for h in r['history']), default=float('nan'))
-    print(f"done: {len(r['history'])} epochs, best held-out top-1 {best:.2f}%; checkpoints in {r['out_dir']}")
-    return r
+    return _report_run(r)
 
 binas_train = command(_binas_train, aliases={'-b': '--batch_size'})
 

@@ -7,8 +7,7 @@ import torch
 
 from binas.core import ResultStore, save_checkpoint
 from binas.space import demo_space
-from binas.supernet import SuperNet, _randomise_bn
-from binas.train import supernet_meta
+from binas.supernet import SuperNet, _randomise_bn, supernet_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'PYTHONPATH': str(ROOT), 'PYTHONWARNINGS': 'ignore', 'OMP_NUM_THREADS': '1'}

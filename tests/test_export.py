@@ -11,8 +11,8 @@ from binas.cli import run_command
 from binas.core import save_checkpoint
 from binas.export import export_checkpoint
 from binas.space import Arch, build_model, demo_space
-from binas.supernet import SuperNet
-from binas.train import finetune_meta, supernet_meta
+from binas.supernet import SuperNet, supernet_meta
+from binas.train import finetune_meta
 
 SP = demo_space()
 

@@ -10,11 +10,7 @@ PKG, NBS = ROOT / 'binas', ROOT / 'nbs'
 
 # Known offenders, (importing module, imported module): each is a function-local import (marked 'local') and/or one of a LATER
 # notebook's module (marked 'later'). They predate this test; fix one, delete its line — the test fails on a stale entry too.
-KNOWN = {
-    # 05_estimator: its commands load a super-network checkpoint with 03's loader; a module-level import would make every
-    # `import binas.estimator` load fastai (move the checkpoint loaders into 01_supernet to fix)
-    ('estimator', 'train'): 'local',
-}
+KNOWN = {}   # none left
 
 def notebook_order()->list[str]:
     "Notebook stems in file-name order (the book's order)."

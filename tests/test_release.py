@@ -24,7 +24,8 @@ from binas.release_import import (binas_import_file, read_release_bilinear, read
                                   read_release_supernet, release_kind)
 from binas.search import frontier
 from binas.space import Arch, SearchSpace, named_archs
-from binas.train import load_heaviest_network, load_network, load_supernet
+from binas.supernet import load_heaviest_network, load_supernet
+from binas.train import load_network
 
 FACTS = json.loads((Path(__file__).parent / 'data' / 'release_facts.json').read_text())
 SP = SearchSpace()
