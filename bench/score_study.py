@@ -20,7 +20,7 @@ from scipy import stats
 
 from binas.data import get_data
 from binas.estimator import (_pins, key_start, _prepare, calibrated_log_softmax, coupled_paths, decision_keys, estimator_form,
-                             eval_images, path_logits, stage_inputs, stem_features)
+                             eval_images)
 from binas.space import sample_archs
 from binas.supernet import batch_stat_bn, load_supernet
 
@@ -33,15 +33,15 @@ def logits(net, search, out:Path):
     x, y = eval_images(search, len(search), 0)
     n = CHUNKS * BATCH
     with torch.inference_mode(), batch_stat_bn(net):
-        feats = stem_features(net, x[n:], 100)
-        ref = [torch.cat([path_logits(net, f, a) for f in feats]).float().numpy() for a in sample_archs(300, net.space, 1)[:100]]
+        feats = net.stem_features(x[n:], 100)
+        ref = [torch.cat([net.path_logits(f, a) for f in feats]).float().numpy() for a in sample_archs(300, net.space, 1)[:100]]
         np.save(out / 'ref.npy', np.stack(ref)); np.save(out / 'ref_labels.npy', y[n:].numpy())
-        feats, keys = stem_features(net, x[:n], BATCH), decision_keys(net.space)
-        cache = [stage_inputs(net, f, a) for f, a in zip(feats, coupled_paths(net.space, CHUNKS, 0))]
+        feats, keys = net.stem_features(x[:n], BATCH), decision_keys(net.space)
+        cache = [net.stage_inputs(f, a) for f, a in zip(feats, coupled_paths(net.space, CHUNKS, 0))]
         res = []
         for k in keys:
             s0, _ = key_start(k, 'stage')
-            res.append(torch.cat([path_logits(net, c[s0], a, s0) for c, a in zip(cache, coupled_paths(net.space, CHUNKS, 0, *_pins(k)))]).float().numpy())
+            res.append(torch.cat([net.path_logits(c[s0], a, s0) for c, a in zip(cache, coupled_paths(net.space, CHUNKS, 0, *_pins(k)))]).float().numpy())
         np.save(out / 'contrib.npy', np.stack(res)); np.save(out / 'contrib_labels.npy', y[:n].numpy())
 
 

@@ -20,16 +20,15 @@ from fastcore.script import Param, call_parse, store_true
 from .bilinear import BilinearForm, load_form, save_form
 from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
-from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, elastic_block, load_supernet
+from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, load_supernet
 from .data import get_data
 from .calibrate import load_latency_form
 
 
 # %% auto #0
-__all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'stem_features',
-           'run_stage', 'path_logits', 'stage_inputs', 'block_inputs', 'calibrated_log_softmax', 'image_scores',
-           'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'coupled_paths', 'decision_keys',
-           'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
+__all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'calibrated_log_softmax',
+           'image_scores', 'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'coupled_paths',
+           'decision_keys', 'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
            'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
            'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
            'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
@@ -62,48 +61,6 @@ def _prepare(net:SuperNet, channels_last:bool=True)->SuperNet:
     if channels_last: net.to(memory_format=torch.channels_last)
     return net
 
-def stem_features(net:SuperNet, # the super-network
-                  images:torch.Tensor, # (N, C, H, W)
-                  batch_size:int, # images per chunk (the batch-norm batch)
-                  channels_last:bool=True)->list[torch.Tensor]:
-    "Output of the stem and the first fixed block for each chunk of `images` (batch statistics per chunk)."
-    dev = next(net.parameters()).device
-    out = []
-    with torch.inference_mode(), batch_stat_bn(net):
-        for x in images.split(batch_size):
-            x = x.to(dev)
-            if channels_last: x = x.contiguous(memory_format=torch.channels_last)
-            out.append(net.blocks[0](net.bn1(net.conv_stem(x))))
-    return out
-
-def run_stage(net:SuperNet, x:torch.Tensor, arch:Arch, s:int)->torch.Tensor:
-    "Elastic stage `s` of path `arch` on its input `x`."
-    for b, o in enumerate(arch.ops[s]): x = elastic_block(net.blocks[1 + s][b], x, net.slices[s][b][o])
-    return x
-
-def path_logits(net:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of block `block` of stage `start`
-                arch:Arch, start:int=0, # the first elastic stage to run
-                block:int=0, # ... from this block of it on
-               )->torch.Tensor:
-    "Logits of one chunk on path `arch` from block `block` of elastic stage `start` on (call inside `batch_stat_bn` and `inference_mode`)."
-    ops = arch.ops[start]
-    for b in range(block, len(ops)): x = elastic_block(net.blocks[1 + start][b], x, net.slices[start][b][ops[b]])
-    for s in range(start + 1, net.space.num_stages): x = run_stage(net, x, arch, s)
-    return net.forward_head(net.blocks[-1](x))
-
-def stage_inputs(net:SuperNet, feats:torch.Tensor, arch:Arch)->list[torch.Tensor]:
-    "The input of every elastic stage of path `arch` for one chunk: a pin in stage s leaves stages before s unchanged, so they are reused."
-    out = [feats]
-    for s in range(net.space.num_stages - 1): out.append(run_stage(net, out[-1], arch, s))
-    return out
-
-def block_inputs(net:SuperNet, x:torch.Tensor, # the input of elastic stage `s`
-                 ops:Sequence[int], # op indices of the stage's blocks, as deep as it may go
-                 s:int)->list[torch.Tensor]:
-    "The input of block 0, 1, … of stage `s` along `ops`, then the output of its last block: a pin at position b leaves blocks before b unchanged, and a stage pinned to depth d ends where block d would start."
-    out = [x]
-    for b, o in enumerate(ops): out.append(elastic_block(net.blocks[1 + s][b], out[-1], net.slices[s][b][o]))
-    return out
 
 # %% ../nbs/05_estimator.ipynb #ca77b586
 SCORES = ('top1', 'logp', 'p_true', 'cal')   # the per-image outcomes every one-shot evaluation records, in this order
@@ -159,12 +116,12 @@ def oneshot_scores(net:SuperNet, # trained super-network (w*)
     net._archs(archs, len(archs))          # validates the paths against the space
     x, y = images if images is not None else eval_images(data, num_images, seed)
     net = _prepare(net, channels_last)
-    feats, dev = stem_features(net, x, batch_size, channels_last), next(net.parameters()).device
+    feats, dev = net.stem_features(x, batch_size, channels_last), next(net.parameters()).device
     ys = [t.to(dev) for t in y.split(batch_size)]
     out = np.empty((len(archs), len(y), len(SCORES)), np.float32)
     with torch.inference_mode(), batch_stat_bn(net):
         for i, a in enumerate(archs):
-            out[i] = torch.cat([image_scores(path_logits(net, f, a), t) for f, t in zip(feats, ys)]).cpu().numpy()
+            out[i] = torch.cat([image_scores(net.path_logits(f, a), t) for f, t in zip(feats, ys)]).cpu().numpy()
     return out
 
 def oneshot_accuracy(net:SuperNet, archs:Arch|Sequence[Arch], data=None, num_images:int=1000, batch_size:int=100, seed:int=0,
@@ -236,15 +193,15 @@ def prefix_cache(net:SuperNet, feats:torch.Tensor, # one chunk's `stem_features`
                  reuse:bool|str='block')->list[list[torch.Tensor]]:
     "Per stage, the tensors a path can start from (see `key_start`): the block inputs along `full` from the stage inputs of `base`."
     if reuse is False: return [[feats]]
-    ins = stage_inputs(net, feats, base)
+    ins = net.stage_inputs(feats, base)
     if reuse == 'stage': return [[x] for x in ins]
-    return [block_inputs(net, x, full.ops[s], s) for s, x in enumerate(ins)]
+    return [net.block_inputs(x, full.ops[s], s) for s, x in enumerate(ins)]
 
 def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool|str)->list:
     "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first block the pin changes."
     s0, b0 = key_start(key, reuse)
     paths = coupled_paths(net.space, len(ys), seed, *_pins(key))
-    return [image_scores(path_logits(net, c[s0][b0], a, s0, b0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
+    return [image_scores(net.path_logits(c[s0][b0], a, s0, b0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
 
 def measure_contributions(net:SuperNet, # trained super-network (w*)
                           loader_or_dataset, # the search split (Dataset or batches)
@@ -275,7 +232,7 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
     say = log or (lambda *a: None)
     say(f'rank {env.rank}: {len(todo)} decisions to measure ({len(keys) - len(todo)} cached or on other ranks)')
     net = _prepare(net, channels_last)
-    feats, dev = stem_features(net, x, batch_size, channels_last), next(net.parameters()).device
+    feats, dev = net.stem_features(x, batch_size, channels_last), next(net.parameters()).device
     ys = [t.to(dev) for t in y.split(batch_size)]
     res, t0 = {}, time.perf_counter()
     with torch.inference_mode(), batch_stat_bn(net):

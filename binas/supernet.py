@@ -414,6 +414,54 @@ def bn_recalibration_effect(net:SuperNet, # trained super-network
         out.append(BNEffect(a, shared, top1_accuracy(recalibrate_bn(sub, calib_batches), eval_batches), batch))
     return out
 
+# %% ../nbs/01_supernet.ipynb #92a0561a
+@patch
+def stem_features(self:SuperNet, images:torch.Tensor, # (N, C, H, W)
+                  batch_size:int, # images per chunk (the batch-norm batch)
+                  channels_last:bool=True, # NHWC memory format (faster convolutions on CPU)
+                 )->list[torch.Tensor]:
+    "Output of the stem and the first fixed block for each chunk of `images` (batch statistics per chunk)."
+    dev, out = next(self.parameters()).device, []
+    with torch.inference_mode(), batch_stat_bn(self):
+        for x in images.split(batch_size):
+            x = x.to(dev)
+            if channels_last: x = x.contiguous(memory_format=torch.channels_last)
+            out.append(self.blocks[0](self.bn1(self.conv_stem(x))))
+    return out
+
+@patch
+def run_stage(self:SuperNet, x:torch.Tensor, arch:Arch, s:int)->torch.Tensor:
+    "Elastic stage `s` of path `arch` on its input `x`."
+    for b, o in enumerate(arch.ops[s]): x = elastic_block(self.blocks[1 + s][b], x, self.slices[s][b][o])
+    return x
+
+@patch
+def path_logits(self:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of block `block` of stage `start`
+                arch:Arch, start:int=0, # the first elastic stage to run
+                block:int=0, # ... from this block of it on
+               )->torch.Tensor:
+    "Logits of one chunk on path `arch` from block `block` of elastic stage `start` on."
+    ops = arch.ops[start]
+    for b in range(block, len(ops)): x = elastic_block(self.blocks[1 + start][b], x, self.slices[start][b][ops[b]])
+    for s in range(start + 1, self.space.num_stages): x = self.run_stage(x, arch, s)
+    return self.forward_head(self.blocks[-1](x))
+
+@patch
+def stage_inputs(self:SuperNet, feats:torch.Tensor, arch:Arch)->list[torch.Tensor]:
+    "The input of every elastic stage of path `arch` for one chunk of `stem_features`."
+    out = [feats]
+    for s in range(self.space.num_stages - 1): out.append(self.run_stage(out[-1], arch, s))
+    return out
+
+@patch
+def block_inputs(self:SuperNet, x:torch.Tensor, # the input of elastic stage `s`
+                 ops:Sequence[int], # op indices of the stage's blocks, as deep as it may go
+                 s:int)->list[torch.Tensor]:
+    "The input of block 0, 1, … of stage `s` along `ops`, then the output of its last block (where a stage of depth d ends, block d would start)."
+    out = [x]
+    for b, o in enumerate(ops): out.append(elastic_block(self.blocks[1 + s][b], out[-1], self.slices[s][b][o]))
+    return out
+
 # %% ../nbs/01_supernet.ipynb #a8975483
 def stage_outputs(model:MobileNetV3, # a timm MobileNetV3 (e.g. the frozen heaviest network)
                   x:torch.Tensor)->tuple[torch.Tensor, list[torch.Tensor]]:
