@@ -10,7 +10,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ class DemoConfig:
     train_percent: float = 70          # % of the training set that trains weights; the rest (18,000 images) is the search split
     seed: int = 0
     batch_size: int = 64
-    procs: int = 2                     # processes sharing the one-shot measurements (stages 4, 5, 8), one CPU thread each; the
+    procs: int = 2                     # processes sharing the one-shot measurements (stages 4, 5, 7, 8), one CPU thread each; the
                                        # other stages run on rank 0 with every core while the rest wait (1: one process)
     augment: bool = False              # random crop + flip (slower to converge in schedules this short)
     limit_train: int = 0               # train on this many images per epoch (0: all) — quick runs only
@@ -290,13 +290,27 @@ def chunk_timer(run:Run)->Callable:
         return t, speed
     return timer
 
-def _selection_scorer(run:Run)->Callable:
-    "candidates -> the same with `selection_accuracy` (one-shot top-1 on the selection images; NaN unless `search_with='validated'`), each network measured once."
+def _selection_scorer(run:Run, first:Sequence[str]=(), # networks every rank scores its share of now (call on every rank)
+                     )->Callable:
+    "candidates -> the same with `selection_accuracy` (one-shot top-1 on the selection images; NaN unless `search_with='validated'`), each network measured once and kept in `selection.jsonl` (a killed search resumes); `first` is scored by all ranks, the rest later by the caller's rank."
     if run.cfg.search_with != 'validated': return lambda d: d.assign(selection_accuracy=np.nan)
-    net, images, acc = _oneshot_net(run), _images(run, 'select'), {}
+    net, images, env = _oneshot_net(run), _images(run, 'select'), dist_env()
+    meta = {'select': list(image_sets(run)['select']), 'seed': run.cfg.seed, 'record': 1}
+    rs = ResultStore(run.path('selection.jsonl'), meta, env.rank)
+    def add(archs:list[str])->dict[str, float]:
+        out = {}
+        for i in range(0, len(archs), 8):
+            part = archs[i:i + 8]
+            for s, a in zip(part, oneshot_accuracy(net, [Arch.from_string(x, run.space) for x in part], None, images=images)):
+                rs.add(s, {'accuracy': float(a)}); out[s] = float(a)
+        return out
+    have = ResultStore.merged(run.path('selection.jsonl'), meta)
+    add(shard([s for s in dict.fromkeys(first) if s not in have]))
+    barrier()
+    acc = {s: r['accuracy'] for s, r in ResultStore.merged(run.path('selection.jsonl'), meta).items()}
     def scored(d:pd.DataFrame)->pd.DataFrame:
         new = [s for s in dict.fromkeys(d.arch) if s not in acc]
-        if new: acc.update(zip(new, oneshot_accuracy(net, [Arch.from_string(s, run.space) for s in new], None, images=images)))
+        if new: acc.update(add(new))
         return d.assign(selection_accuracy=d.arch.map(acc).astype(float))
     return scored
 
@@ -314,17 +328,23 @@ def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict
             'binas_arch': str(r.arch), 'binas_predicted_accuracy': r.accuracy, 'binas_predicted_ms': r.latency,
             'exact_ms_per_budget': r.seconds * 1e3, 'iqcp_accuracy': check.accuracy}
 
-@stage
+@stage(parallel=True)
 def search(run:Run)->dict:
     "Stage 7: the predicted frontiers, and per latency budget the best candidate whose measured latency meets the budget with this run's noise margin."
     c, forms, lat = run.cfg, _forms(run), _latency_form(run)
     use = _search_forms(run)
     fronts = {k: frontier(forms[k], lat) for k in use}
-    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
     budgets = np.quantile(_samples(run)[2].latency, np.linspace(0.15, 0.85, c.budgets))
     k, by = (c.candidates, 'selection_accuracy') if c.search_with == 'validated' else (1, 'predicted_accuracy')
-    scored = _selection_scorer(run)
-    cands = scored(pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch']))
+    first = pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch'])
+    scored = _selection_scorer(run, first.arch)   # every rank scores its share of the first candidates; then rank 0 goes on alone
+    if not dist_env().is_main: return {}
+    with alone(): return _search_rest(run, forms, lat, use, fronts, scored(first), scored, k, by)
+
+def _search_rest(run:Run, forms:dict, lat:BilinearForm, use:list[str], fronts:dict, cands:pd.DataFrame, scored:Callable, k:int, by:str)->dict:
+    "The search stage on rank 0, every core its own: time the candidates best first until each budget's pick is known (`fit_budgets`), write the frontiers, candidates and picks."
+    c = run.cfg
+    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
                                                         'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
     timer = chunk_timer(run)
@@ -345,7 +365,6 @@ def search(run:Run)->dict:
 def measure(run:Run)->dict:
     "Stage 8: measured latency and one-shot accuracy of searched, matched random, named and random networks."
     c, sp = run.cfg, run.space
-    lat = _latency_form(run)
     archs, acc, df = _samples(run)
     found = pd.read_csv(run.path('searched.csv'))
     rows = []
@@ -409,7 +428,7 @@ def oneshot_record(v:np.ndarray)->dict:
 
 def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
     "The measured networks' table: predicted and measured latency, one-shot accuracy (± se, per half), the estimator's prediction ± se."
-    sp, a = run.space, [Arch.from_string(s_, run.space) for s_ in m.arch]
+    a = [Arch.from_string(s_, run.space) for s_ in m.arch]
     lat = lambda s_, k: rs[f'lat/{s_}'][k] if f'lat/{s_}' in rs else np.nan
     m['predicted_ms'] = _latency_form(run).predict(a)
     m['measured_ms'], m['speed'] = [lat(s_, 'ms') for s_ in m.arch], [lat(s_, 'speed') for s_ in m.arch]
