@@ -336,15 +336,15 @@ def search(run:Run)->dict:
     fronts = {k: frontier(forms[k], lat) for k in use}
     budgets = np.quantile(_samples(run)[2].latency, np.linspace(0.15, 0.85, c.budgets))
     k, by = (c.candidates, 'selection_accuracy') if c.search_with == 'validated' else (1, 'predicted_accuracy')
-    first = pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch'])
-    scored = _selection_scorer(run, first.arch)   # every rank scores its share of the first candidates; then rank 0 goes on alone
+    cands = pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch'])
+    scored = _selection_scorer(run, cands.arch)   # every rank scores its share of the first candidates; then rank 0 goes on alone
     if not dist_env().is_main: return {}
-    with alone(): return _search_rest(run, forms, lat, use, fronts, scored(first), scored, k, by)
+    with alone(): return _fit_and_write(run, forms, fronts, scored(cands), scored, k, by)
 
-def _search_rest(run:Run, forms:dict, lat:BilinearForm, use:list[str], fronts:dict, cands:pd.DataFrame, scored:Callable, k:int, by:str)->dict:
-    "The search stage on rank 0, every core its own: time the candidates best first until each budget's pick is known (`fit_budgets`), write the frontiers, candidates and picks."
-    c = run.cfg
-    for name, fr in fronts.items(): fr.to_csv(run.path('frontier.csv' if name == use[0] else f'frontier_{name}.csv'))
+def _fit_and_write(run:Run, forms:dict, fronts:dict, cands:pd.DataFrame, scored:Callable, k:int, by:str)->dict:
+    "Rank 0 of the search stage: time the candidates best first until each budget's pick is known (`fit_budgets`), write the frontiers, candidates and picks."
+    c, lat = run.cfg, _latency_form(run)
+    for i, (name, fr) in enumerate(fronts.items()): fr.to_csv(run.path('frontier.csv' if i == 0 else f'frontier_{name}.csv'))
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
                                                         'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
     timer = chunk_timer(run)
@@ -354,7 +354,7 @@ def _search_rest(run:Run, forms:dict, lat:BilinearForm, use:list[str], fronts:di
     atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
     out = [_searched_row(p, info, forms, lat, by) for p in budget_picks(cands, t, info, by)]
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
-    return {'predictor': c.search_with if c.search_with == 'validated' else use[0], 'candidates': len(cands), 'timed': len(t),
+    return {'predictor': c.search_with if c.search_with == 'validated' else next(iter(fronts)), 'candidates': len(cands), 'timed': len(t),
             'timing_noise_pct': 100 * info['noise_sd'], 'margin_pct': 100 * info['margin'], 'formula_underestimate': info['underestimate'],
             'gave_up': info['gave_up'], 'frontier_points': {k: len(f) for k, f in fronts.items()},
             'frontier_seconds': sum(f.seconds for f in fronts.values()), 'budgets': [o['budget_ms'] for o in out]}

@@ -152,11 +152,20 @@ def _archs(self:SuperNet, paths, batch:int)->list[Arch]:
     return archs
 
 @patch
+def run_stage(self:SuperNet, x:torch.Tensor, arch:Arch, s:int, # the input of elastic stage `s` of path `arch`
+              block:int=0, # ... or of this block of it
+             )->torch.Tensor:
+    "Elastic stage `s` of path `arch` from block `block` on."
+    ops = arch.ops[s]
+    for b in range(block, len(ops)): x = elastic_block(self.blocks[1 + s][b], x, self.slices[s][b][ops[b]])
+    return x
+
+@patch
 def _elastic(self:SuperNet, x:torch.Tensor, arch:Arch, keep:bool)->list[torch.Tensor]:
     "Run the elastic stages of `arch` on `x`; the output of every stage if `keep`, else of the last."
     outs = []
-    for stage, sls, ops in zip(self.blocks[1:-1], self.slices, arch.ops):
-        for b, o in enumerate(ops): x = elastic_block(stage[b], x, sls[b][o])
+    for s in range(self.space.num_stages):
+        x = self.run_stage(x, arch, s)
         if keep: outs.append(x)
     return outs if keep else [x]
 
@@ -430,19 +439,12 @@ def stem_features(self:SuperNet, images:torch.Tensor, # (N, C, H, W)
     return out
 
 @patch
-def run_stage(self:SuperNet, x:torch.Tensor, arch:Arch, s:int)->torch.Tensor:
-    "Elastic stage `s` of path `arch` on its input `x`."
-    for b, o in enumerate(arch.ops[s]): x = elastic_block(self.blocks[1 + s][b], x, self.slices[s][b][o])
-    return x
-
-@patch
 def path_logits(self:SuperNet, x:torch.Tensor, # one chunk's `stem_features`, or the input of block `block` of stage `start`
                 arch:Arch, start:int=0, # the first elastic stage to run
                 block:int=0, # ... from this block of it on
                )->torch.Tensor:
     "Logits of one chunk on path `arch` from block `block` of elastic stage `start` on."
-    ops = arch.ops[start]
-    for b in range(block, len(ops)): x = elastic_block(self.blocks[1 + start][b], x, self.slices[start][b][ops[b]])
+    x = self.run_stage(x, arch, start, block)
     for s in range(start + 1, self.space.num_stages): x = self.run_stage(x, arch, s)
     return self.forward_head(self.blocks[-1](x))
 
