@@ -19,10 +19,10 @@ import torch
 from scipy import stats
 
 from binas.data import get_data
-from binas.estimator import (_pins, key_start, _prepare, calibrated_log_softmax, coupled_paths, decision_keys, estimator_form,
+from binas.estimator import (_pins, key_start, _prepare, calibrated_log_softmax, decision_keys, estimator_form,
                              eval_images)
 from binas.space import sample_archs
-from binas.supernet import batch_stat_bn, load_supernet
+from binas.supernet import PathSampler, batch_stat_bn, load_supernet
 
 CHUNKS, BATCH = 64, 64
 
@@ -37,11 +37,11 @@ def logits(net, search, out:Path):
         ref = [torch.cat([net.path_logits(f, a) for f in feats]).float().numpy() for a in sample_archs(300, net.space, 1)[:100]]
         np.save(out / 'ref.npy', np.stack(ref)); np.save(out / 'ref_labels.npy', y[n:].numpy())
         feats, keys = net.stem_features(x[:n], BATCH), decision_keys(net.space)
-        cache = [net.stage_inputs(f, a) for f, a in zip(feats, coupled_paths(net.space, CHUNKS, 0))]
+        cache = [net.stage_inputs(f, a) for f, a in zip(feats, PathSampler(net.space).coupled(CHUNKS, 0))]
         res = []
         for k in keys:
             s0, _ = key_start(k, 'stage')
-            res.append(torch.cat([net.path_logits(c[s0], a, s0) for c, a in zip(cache, coupled_paths(net.space, CHUNKS, 0, *_pins(k)))]).float().numpy())
+            res.append(torch.cat([net.path_logits(c[s0], a, s0) for c, a in zip(cache, PathSampler(net.space, None, *_pins(k)).coupled(CHUNKS, 0))]).float().numpy())
         np.save(out / 'contrib.npy', np.stack(res)); np.save(out / 'contrib_labels.npy', y[:n].numpy())
 
 

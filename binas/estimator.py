@@ -20,15 +20,15 @@ from fastcore.script import Param, call_parse, store_true
 from .bilinear import BilinearForm, load_form, save_form
 from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
 from .space import Arch, SearchSpace, arch_from_indices, sample_archs
-from .supernet import PathError, SuperNet, allowed_depths, batch_stat_bn, load_supernet
+from .supernet import PathSampler, SuperNet, batch_stat_bn, load_supernet
 from .data import get_data
 from .calibrate import load_latency_form
 
 
 # %% auto #0
 __all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'calibrated_log_softmax',
-           'image_scores', 'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'coupled_paths',
-           'decision_keys', 'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
+           'image_scores', 'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'decision_keys',
+           'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
            'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
            'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
            'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
@@ -129,31 +129,6 @@ def oneshot_accuracy(net:SuperNet, archs:Arch|Sequence[Arch], data=None, num_ima
     "One-shot top-1 accuracy (%) of each architecture (the arguments of `oneshot_scores`)."
     return 100. * oneshot_scores(net, archs, data, num_images, batch_size, seed, channels_last, images)[..., 0].mean(1)
 
-# %% ../nbs/05_estimator.ipynb #1fb37ccf
-def coupled_paths(space:SearchSpace, # the space
-                  n:int, # how many paths
-                  seed:int=0, # seed of the shared draw table
-                  ops:dict|None=None, # pinned ops {(stage, position): op index}
-                  depths:dict|None=None, # pinned depths {stage: depth}
-                 )->list[Arch]:
-    "`n` uniform paths with pins applied to one seeded table of draws, so different pins see the same draws elsewhere."
-    rng = np.random.default_rng(seed)
-    u = rng.random((n, space.num_stages))                                       # depth draws
-    table = rng.integers(len(space.ops), size=(n, space.num_stages, space.max_depth))  # op draws
-    ops, depths = dict(ops or {}), dict(depths or {})
-    for (s, b), c in ops.items():
-        if not (0 <= s < space.num_stages and 0 <= b < max(space.stages[s].depths) and 0 <= c < len(space.ops)):
-            raise PathError(f'pinned op {c} at (stage {s}, position {b}) is outside the space')
-    allowed = [allowed_depths(space, s, max([b + 1 for (st, b) in ops if st == s], default=0), depths.get(s))
-               for s in range(space.num_stages)]
-    out = []
-    for k in range(n):
-        t = table[k].copy()
-        for (s, b), c in ops.items(): t[s, b] = c
-        d = [al[int(u[k, s] * len(al))] for s, al in enumerate(allowed)]
-        out.append(Arch(tuple(tuple(int(o) for o in t[s, :d[s]]) for s in range(space.num_stages)), space))
-    return out
-
 # %% ../nbs/05_estimator.ipynb #03164bca
 def decision_keys(space:SearchSpace)->list[str]:
     "Every measurement of the contribution protocol: base, then each depth, then each op decision."
@@ -200,7 +175,7 @@ def prefix_cache(net:SuperNet, feats:torch.Tensor, # one chunk's `stem_features`
 def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool|str)->list:
     "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first block the pin changes."
     s0, b0 = key_start(key, reuse)
-    paths = coupled_paths(net.space, len(ys), seed, *_pins(key))
+    paths = PathSampler(net.space, None, *_pins(key)).coupled(len(ys), seed)
     return [image_scores(net.path_logits(c[s0][b0], a, s0, b0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
 
 def measure_contributions(net:SuperNet, # trained super-network (w*)
@@ -236,8 +211,8 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
     ys = [t.to(dev) for t in y.split(batch_size)]
     res, t0 = {}, time.perf_counter()
     with torch.inference_mode(), batch_stat_bn(net):
-        base = coupled_paths(space, len(feats), seed)
-        full = coupled_paths(space, len(feats), seed, depths={s: max(st.depths) for s, st in enumerate(space.stages)})
+        base = PathSampler(space).coupled(len(feats), seed)
+        full = PathSampler(space, depths={s: max(st.depths) for s, st in enumerate(space.stages)}).coupled(len(feats), seed)
         cache = [prefix_cache(net, f, a, fa, reuse_prefix) for f, a, fa in zip(feats, base, full)] if todo else []
         for i, k in enumerate(todo):
             res[k] = _measure_key(net, k, cache, ys, seed, reuse_prefix)

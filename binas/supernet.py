@@ -267,6 +267,19 @@ def _draw(self:PathSampler)->Arch:
     for (s, b), o in self.ops.items(): ops[s][b] = o
     return Arch(tuple(tuple(o) for o in ops), sp)
 
+# %% ../nbs/01_supernet.ipynb #899fffb3
+@patch
+def coupled(self:PathSampler, n:int, # how many paths
+            seed:int=0, # seed of the shared draw table (the sampler's own generator plays no part)
+           )->list[Arch]:
+    "`n` paths read off one seeded table of draws, the pins applied to it: samplers differing only in their pins see the same draws elsewhere."
+    sp, rng = self.space, np.random.default_rng(seed)
+    u = rng.random((n, sp.num_stages))                                         # depth draws
+    table = rng.integers(len(sp.ops), size=(n, sp.num_stages, sp.max_depth))  # op draws
+    for (s, b), o in self.ops.items(): table[:, s, b] = o
+    return [Arch(tuple(tuple(int(o) for o in t[s, :al[int(v * len(al))]]) for s, (al, v) in enumerate(zip(self.allowed, uk))), sp)
+            for t, uk in zip(table, u)]
+
 # %% ../nbs/01_supernet.ipynb #172620a5
 def decision_counts(archs:Sequence[Arch])->tuple[np.ndarray, np.ndarray, np.ndarray]:
     "How often each op was drawn per (stage, position), how often each depth choice per stage, and how many blocks were present per (stage, position)."

@@ -1,5 +1,5 @@
 "Super-network tests too big for the notebook: the ImageNet space at 224×224, other spaces, sampler statistics, gradients, the benchmark scripts."
-import re, runpy, sys
+import hashlib, json, re, runpy, sys
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +177,60 @@ def test_sampler_errors():
     with pytest.raises(PathError, match='must be \\(stage, position\\)'): PathSampler(sp, ops={0: 0})
     with pytest.raises(PathError, match='not in the op menu'): PathSampler(sp, ops={(0, 0): Op(5, 3, False)})
 
+
+
+def _ops(paths): return [[list(st) for st in a.ops] for a in paths]
+
+
+def test_coupled_equals_the_former_coupled_paths():
+    "`PathSampler.coupled` returns exactly the paths of the former `estimator.coupled_paths` (fixture written by it at cab54d0): explicit paths, and a digest per decision of the whole contribution protocol of the demo and ImageNet spaces."
+    from binas.estimator import _pins, decision_keys
+    fx = json.loads((ROOT / 'tests/data/coupled_paths.json').read_text())
+    spaces = {'demo': demo_space(), 'imagenet': SearchSpace()}
+    for c in fx['explicit']:
+        ps = PathSampler(spaces[c['space']], ops={(s, b): o for s, b, o in c['ops']}, depths=dict(c['depths']))
+        assert _ops(ps.coupled(c['n'], c['seed'])) == c['paths'], c
+    digest = lambda paths: hashlib.sha256(json.dumps(_ops(paths)).encode()).hexdigest()[:16]
+    for name, want in fx['protocol'].items():
+        sp, (seed, n) = spaces[name.split('/')[0]], map(int, name.split('/')[1:])
+        full = {s: max(st.depths) for s, st in enumerate(sp.stages)}
+        got = {k: digest(PathSampler(sp, None, *_pins(k)).coupled(n, seed)) for k in decision_keys(sp)}
+        got['full'] = digest(PathSampler(sp, depths=full).coupled(n, seed))
+        assert got == want, name
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_coupled_pins_leave_the_other_draws(seed):
+    "Two random pin sets on the same table: the same op wherever neither pins one and both paths have the block, the same depth wherever the pins allow the same depths."
+    sp, rng = SearchSpace(), np.random.default_rng(seed)
+    def pins():
+        ops = {(int(s), int(b)): int(rng.integers(len(sp.ops))) for s, b in zip(rng.integers(sp.num_stages, size=3), rng.integers(4, size=3))}
+        free = [s for s in range(sp.num_stages) if not any(st == s for st, _ in ops)]
+        return ops, {int(s): int(rng.choice(sp.stages[s].depths)) for s in rng.choice(free, min(2, len(free)), replace=False)}
+    (oa, da), (ob, db) = pins(), pins()
+    a, b = PathSampler(sp, ops=oa, depths=da), PathSampler(sp, ops=ob, depths=db)
+    pa, pb = a.coupled(300, seed), b.coupled(300, seed)
+    assert pa == a.coupled(300, seed) and pa == PathSampler(sp, 99, oa, da).coupled(300, seed)   # only the seed and the pins matter
+    for x, y in zip(pa, pb):
+        for s in range(sp.num_stages):
+            assert all(x.ops[s][i] == o for (st, i), o in oa.items() if st == s) and (s not in da or x.depths[s] == da[s])
+            if a.allowed[s] == b.allowed[s]: assert x.depths[s] == y.depths[s]
+            for i in range(min(x.depths[s], y.depths[s])):
+                if (s, i) not in oa and (s, i) not in ob: assert x.ops[s][i] == y.ops[s][i]
+    # unpinned positions stay uniform, depths uniform over the allowed ones
+    ops, depth, present = decision_counts(pa)
+    for s in range(sp.num_stages):
+        allowed = [sp.stages[s].depths.index(d) for d in a.allowed[s]]
+        assert depth[s].sum() == depth[s, allowed].sum() and (len(allowed) == 1 or _chi2_uniform(depth[s, allowed]) > 1e-4)
+
+
+def test_coupled_errors():
+    sp = demo_space()
+    with pytest.raises(PathError, match='not one of'): PathSampler(sp, ops={(0, 1): 3}, depths={0: 5}).coupled(2)
+    with pytest.raises(PathError, match='out of range'): PathSampler(sp, ops={(0, 4): 3}).coupled(2)
+    with pytest.raises(PathError, match='not an op index'): PathSampler(sp, ops={(0, 1): 12}).coupled(2)
+    with pytest.raises(PathError, match='not an elastic stage'): PathSampler(sp, depths={5: 2}).coupled(2)
+    assert PathSampler(sp).coupled(0) == []
 
 # ---- batch norm and distillation ------------------------------------------------------------------------------------
 
