@@ -25,20 +25,20 @@ from .train import TrainConfig, train_heaviest, train_supernet, finetune, evalua
 from .export import export_onnx
 from .supernet import load_heaviest_network, load_supernet, recalibrate_bn
 from .latency import load_latency_table
-from .calibrate import ANCHORS_KEY, measure_calibrated_lut, time_with_anchors
+from .calibrate import ANCHORS_KEY, calibration_data, measure_calibrated_lut, time_with_anchors
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
                              outcome_summary, score_index, estimator_bootstrap, predict_se)
 from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
 from .search import search as solve, frontier, min_value
-from .selection import SEARCH_PASSES, frontier_candidates, time_passes, fit_budgets, budget_picks
+from .selection import SEARCH_PASSES, drift_networks, frontier_candidates, stage_drift, time_passes, fit_budgets, budget_picks
 from .report import scatter, save_fig, ranking_metrics
 from .demo_report import write_report
 from fastcore.script import call_parse, Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1', 'latency',
-           'image_sets', 'report_images', 'contributions', 'samples', 'predictors', 'chunk_timer', 'search', 'measure',
-           'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages']
+__all__ = ['STAGES', 'MEASURE_PASSES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1',
+           'latency', 'image_sets', 'report_images', 'contributions', 'samples', 'predictors', 'chunk_timer', 'search',
+           'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -321,7 +321,7 @@ def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict
     return {'budget_ms': T, 'arch': b.arch, 'predictor': b.predictor, 'frontier_rank': int(b['rank']), 'predicted_accuracy': b.predicted_accuracy,
             'predicted_ms': b.predicted_ms, 'selection_accuracy': b.selection_accuracy, 'search_ms': p['search_ms'],
             'meets_budget_measured': p['meets_budget_measured'], 'target_ms': b.target_ms, 'shrinks': int(b.shrinks),
-            'margin_pct': 100 * info['margin'], 'timing_noise_pct': 100 * info['noise_sd'], 'ranked_by': by,
+            'margin_pct': 100 * info['margin'], 'timing_noise_pct': 100 * info['noise_sd'], 'between_stages_pct': 100 * info['between'], 'ranked_by': by,
             'nomargin_arch': u.arch, 'nomargin_predicted_accuracy': u.predicted_accuracy, 'nomargin_selection_accuracy': u.selection_accuracy,
             'nomargin_predicted_ms': u.predicted_ms, 'nomargin_search_ms': p['plain_search_ms'],
             'paid_predicted_accuracy': u.predicted_accuracy - b.predicted_accuracy, 'paid_selection_accuracy': u.selection_accuracy - b.selection_accuracy,
@@ -341,6 +341,13 @@ def search(run:Run)->dict:
     if not dist_env().is_main: return {}
     with alone(): return _fit_and_write(run, forms, fronts, scored(cands), scored, k, by)
 
+def _drift_networks(run:Run, budgets:Sequence[float])->pd.Series:
+    "The table's calibration networks (anchors excluded) nearest the budgets: arch -> their latency then (ms at the table's speed)."
+    archs, ms = calibration_data(load_latency_table(run.path('lut.json'), run.space))
+    anchors = {str(a) for a in _anchors(run)[0]}
+    keep = [i for i, a in enumerate(archs) if str(a) not in anchors]
+    return drift_networks([archs[i] for i in keep], ms[keep], budgets)
+
 def _fit_and_write(run:Run, forms:dict, fronts:dict, cands:pd.DataFrame, scored:Callable, k:int, by:str)->dict:
     "Rank 0 of the search stage: time the candidates best first until each budget's pick is known (`fit_budgets`), write the frontiers, candidates and picks."
     c, lat = run.cfg, _latency_form(run)
@@ -348,14 +355,17 @@ def _fit_and_write(run:Run, forms:dict, fronts:dict, cands:pd.DataFrame, scored:
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
                                                         'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
     timer = chunk_timer(run)
-    cands, t, info = fit_budgets(cands, lambda a: time_passes(a, timer, store, run.space, seed=c.seed),
-                                 lambda T, target, s: scored(frontier_candidates(fronts, lat, T, target, k, s)), by)
+    time_fn = lambda a: time_passes(a, timer, store, run.space, seed=c.seed)
+    then = _drift_networks(run, cands.budget_ms.unique())   # timed by the table's calibration: again now, the drift between stages
+    cands, t, info = fit_budgets(cands, time_fn, lambda T, target, s: scored(frontier_candidates(fronts, lat, T, target, k, s)), by,
+                                 between=stage_drift(time_fn(list(then.index)), then))
     for p in t.columns: cands[f'search_ms_pass{p}'] = cands.arch.map(t[p])
     atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
     out = [_searched_row(p, info, forms, lat, by) for p in budget_picks(cands, t, info, by)]
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
     return {'predictor': c.search_with if c.search_with == 'validated' else next(iter(fronts)), 'candidates': len(cands), 'timed': len(t),
-            'timing_noise_pct': 100 * info['noise_sd'], 'margin_pct': 100 * info['margin'], 'formula_underestimate': info['underestimate'],
+            'timing_noise_pct': 100 * info['noise_sd'], 'between_stages_pct': 100 * info['between'], 'margin_pct': 100 * info['margin'],
+            'formula_underestimate': info['underestimate'],
             'gave_up': info['gave_up'], 'frontier_points': {k: len(f) for k, f in fronts.items()},
             'frontier_seconds': sum(f.seconds for f in fronts.values()), 'budgets': [o['budget_ms'] for o in out]}
 
@@ -386,22 +396,16 @@ def measure(run:Run)->dict:
     images = report_images(run)               # ... and the test split's, if asked: the reference decides nothing either
     n_test = len(images[1]) - n_img
     meta = {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads, 'images': n_img, 'skip': skip, 'test_images': n_test,
-            'anchored': True, 'rounds': 'one run each', 'record': 3}
+            'anchored': True, 'rounds': 'one run each', 'passes': MEASURE_PASSES, 'record': 4}
     rs = ResultStore(run.path('measured.jsonl'), meta, env.rank)   # rank r > 0 keeps its share in its own shard file
     uniq = list(dict.fromkeys(m.arch))
     # latency first, all networks with the protocol that calibrated the table (interleaved rounds), stored chunk by chunk;
     # then one-shot accuracy (torch work in between would disturb the timings)
     # this machine's speed drifts (a shared VM: several % from one minute to the next, measured): every chunk of six also times the
-    # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did)
+    # table's anchor networks, and its latencies are brought to the speed the table was calibrated at (as the calibration did);
+    # each network is timed in MEASURE_PASSES passes, each in its own shuffled chunks, and its measured latency is their median
     # rank 0 times alone: the other ranks wait at the barrier, so nothing else runs on the machine while it measures
-    if env.is_main:
-        timer = chunk_timer(run)
-        timed = list(dict.fromkeys(m[m.group != 'reference'].arch))
-        todo = [s_ for s_ in timed if f'lat/{s_}' not in rs]
-        for i in progress(range(0, len(todo), 6), 'latency (chunks of 6 networks)'):
-            part = todo[i:i + 6]
-            t, speed = timer([Arch.from_string(x, sp) for x in part])
-            for s_, ms in zip(part, t): rs.add(f'lat/{s_}', {'ms': float(ms), 'speed': speed})
+    if env.is_main: time_passes(list(dict.fromkeys(m[m.group != 'reference'].arch)), chunk_timer(run), rs, sp, MEASURE_PASSES, c.seed + 100)
     barrier()
     net = _oneshot_net(run)
     have = ResultStore.merged(run.path('measured.jsonl'), meta)
@@ -426,13 +430,25 @@ def oneshot_record(v:np.ndarray)->dict:
     return {**outcome_summary(v), 'half_a': 100. * float(v[0::2, 0].mean()), 'half_b': 100. * float(v[1::2, 0].mean()),
             'cal_a': float(v[0::2, j].mean()), 'cal_b': float(v[1::2, j].mean())}
 
+MEASURE_PASSES = 3     # the measure stage times each network 3 times (shuffled, in other chunks): its measured latency is the median
+
+def _latency_passes(rs, # the measure stage's records (`time_passes` keys `{pass}/{arch}`)
+                    archs:pd.Series, # the measured networks' strings, in table order
+                   )->pd.DataFrame:
+    "Per network (NaN: not timed): the median over the passes of its latency at the table's speed, of the raw latency and of the chunks' speed, and each pass's latency at the table's speed."
+    rows = []
+    for s_ in archs:
+        g = pd.DataFrame([rs[f'{p}/{s_}'] for p in range(MEASURE_PASSES) if f'{p}/{s_}' in rs], columns=['ms', 'speed'])
+        at = g.ms / g.speed   # what the machine would have measured at the table's speed
+        rows.append({'measured_ms': g.ms.median(), 'speed': g.speed.median(), 'measured_ms_table_speed': at.median(),
+                     **{f'measured_ms_pass{p}': at.iloc[p] if p < len(at) else np.nan for p in range(MEASURE_PASSES)}})
+    return pd.DataFrame(rows, index=archs.index)
+
 def _with_measurements(run:Run, m:pd.DataFrame, rs)->pd.DataFrame:
     "The measured networks' table: predicted and measured latency, one-shot accuracy (± se, per half), the estimator's prediction ± se."
     a = [Arch.from_string(s_, run.space) for s_ in m.arch]
-    lat = lambda s_, k: rs[f'lat/{s_}'][k] if f'lat/{s_}' in rs else np.nan
     m['predicted_ms'] = _latency_form(run).predict(a)
-    m['measured_ms'], m['speed'] = [lat(s_, 'ms') for s_ in m.arch], [lat(s_, 'speed') for s_ in m.arch]
-    m['measured_ms_table_speed'] = m.measured_ms / m.speed    # what the machine would have measured at the table's speed
+    m = pd.concat([m, _latency_passes(rs, m.arch)], axis=1)
     for col, key in (('oneshot', 'accuracy'), ('oneshot_se', 'accuracy_se'), ('oneshot_a', 'half_a'), ('oneshot_b', 'half_b'), ('logp', 'logp'),
                      ('cal', 'cal'), ('cal_se', 'cal_se'), ('cal_a', 'cal_a'), ('cal_b', 'cal_b')):
         m[col] = [rs[f'acc/{s_}'][key] for s_ in m.arch]

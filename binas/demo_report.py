@@ -97,7 +97,10 @@ def _search_line(st:dict, c:dict)->str:
         how += (f"; candidates timed end to end best first, {SEARCH_PASSES} times each (shuffled, in chunks of six with the table's anchor "
                 f"networks), the best whose mean measured latency plus a margin of {se['margin_pct']:.2f}% meets the budget kept (the margin: "
                 f"{BUDGET_Z:g} standard deviations of a later measurement's difference, from this run's timing noise of "
-                f"{se['timing_noise_pct']:.2f}% per measurement, the passes' disagreement); {se['timed']} networks timed")
+                f"{se['timing_noise_pct']:.2f}% per measurement, the passes' disagreement"
+                + (f", or of the {se['between_stages_pct']:.2f}% error of a measurement at another time if larger: the table's calibration "
+                   "networks nearest the budgets, timed again" if 'between_stages_pct' in se else '')
+                + f"); {se['timed']} networks timed")
     return f"{how}; one-shot accuracies of the measured networks on {report_images_text(st, c)}"
 
 def report_images_text(st:dict, c:dict)->str:
@@ -193,7 +196,9 @@ def _report_parts(f:Path, tables:dict[str, pd.DataFrame], v:dict)->list[tuple[st
              f"end-to-end measurement over the {len(m)} measured networks: MAPE {st['measure']['mape']:.2f}%, max error "
              f"{st['measure']['max_error_pct']:.2f}%, Kendall-τ {st['measure']['kendall_tau']:.3f}, at the table's machine speed: this "
              f"shared machine ran at {st['measure']['speed_factor']:.3f}× the time it took when the table was made (median over the chunks "
-             f"of six, each timed with the table's two anchor networks; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
+             f"of six, each timed with the table's two anchor networks"
+             + ("; every network timed in three passes, each in its own shuffled chunks, its latency the median" if 'measured_ms_pass0' in m else '')
+             + f"; raw MAPE {st['measure']['mape_raw']:.2f}%).", None),
             ('## The accuracy–latency plane', '', 'fig_plane.png'),
             ('## Search', f"`search_with={c['search_with']}`, {len(found)} budgets. Searched networks: " + _search_line(st, c)
              + ". The search split is cut into disjoint image sets: the contributions and the samples the predictors are fitted on use "

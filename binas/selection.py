@@ -5,7 +5,7 @@
 # %% ../nbs/07c_selection.ipynb #70030235
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,8 +14,8 @@ from .bilinear import BilinearForm
 from .space import Arch, SearchSpace
 
 # %% auto #0
-__all__ = ['SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'frontier_candidates', 'time_passes', 'timing_margin', 'fit_budgets',
-           'budget_picks']
+__all__ = ['SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'frontier_candidates', 'time_passes', 'timing_margin', 'drift_networks',
+           'stage_drift', 'fit_budgets', 'budget_picks']
 
 # %% ../nbs/07c_selection.ipynb #d7640f35
 def frontier_candidates(fronts:dict, # form name -> its exact frontier under the latency formula
@@ -57,13 +57,38 @@ def time_passes(archs:list[str], # networks (`str(arch)`) to time
 
 # %% ../nbs/07c_selection.ipynb #602af199
 def timing_margin(t:pd.DataFrame, # arch × pass latencies from `time_passes` (at least two of each)
-                  z:float=BUDGET_Z)->tuple[float, float]:
-    "(margin, σ): σ is one measurement's relative noise, pooled over the networks' passes; the margin (a fraction) keeps one later measurement under a budget that the passes' mean meets with it, at `z` σ."
+                  z:float=BUDGET_Z,
+                  between:float=0., # relative error of a measurement at another time against the passes' mean (`stage_drift`; 0: unknown)
+                 )->tuple[float, float]:
+    "(margin, σ): σ is one measurement's relative noise, pooled over the networks' passes; the margin (a fraction) keeps one later measurement under a budget that the passes' mean meets with it, at `z` times the larger of σ√(1 + 1/k) and `between`."
     lt = np.log(t.to_numpy(float))
     n, k = lt.shape
     if n < 2 or k < 2: raise ValueError(f'timing_margin: {n} networks × {k} passes; needs at least 2 × 2')
     sd = float(np.sqrt(((lt - lt.mean(1, keepdims=True)) ** 2).sum() / (n * (k - 1))))
-    return float(np.expm1(z * sd * np.sqrt(1 + 1 / k))), sd
+    return float(np.expm1(z * max(sd * np.sqrt(1 + 1 / k), between))), sd
+
+# %% ../nbs/07c_selection.ipynb #b64bd224
+def drift_networks(archs:list[Arch], # networks an earlier stage timed (e.g. `calibration_data` of the table), anchors excluded
+                   ms:Sequence[float], # their latency then (ms at the table's speed)
+                   budgets:Sequence[float], # the budgets (ms)
+                   n:int=12, # how many to time again
+                  )->pd.Series:
+    "The `n` networks whose earlier latency is nearest (in log) to a budget: arch string -> latency then."
+    ms = np.asarray(ms, float)
+    if len(archs) != len(ms): raise ValueError(f'drift_networks: {len(archs)} networks, {len(ms)} latencies')
+    d = np.abs(np.log(ms)[:, None] - np.log(np.asarray(budgets, float))[None]).min(1)
+    keep = np.argsort(d, kind='stable')[:n]
+    return pd.Series(ms[keep], index=[str(archs[i]) for i in keep])
+
+def stage_drift(t:pd.DataFrame, # arch × pass latencies now (`time_passes`: ms at the table's speed)
+                then:pd.Series, # the same networks' latency measured at an earlier time: arch string -> ms at the table's speed
+               )->float:
+    "Root-mean-square log ratio of each network's latency now (the mean of its passes, in log) over its latency then: the relative error of one measurement at another time, bias included."
+    if len(t) < 2: raise ValueError(f'stage_drift: {len(t)} network(s) timed again; needs at least two')
+    missing = [s for s in t.index if s not in then.index]
+    if missing: raise ValueError(f'stage_drift: {len(missing)} network(s) have no earlier latency, e.g. {missing[0]!r}')
+    d = np.log(t.to_numpy(float)).mean(1) - np.log(then.reindex(t.index).to_numpy(float))
+    return float(np.sqrt(np.mean(d ** 2)))
 
 # %% ../nbs/07c_selection.ipynb #ad6d36bc
 def _budget_status(g:pd.DataFrame, ms:pd.Series, margin:float|None, by:str)->tuple[pd.DataFrame, pd.DataFrame]:
@@ -78,9 +103,10 @@ def fit_budgets(cands:pd.DataFrame, # `frontier_candidates` of every budget, wit
                 more:Callable, # (budget, lower target, shrinks) -> more candidates, ranked (frontier points at or below the target)
                 by:str='selection_accuracy', # the candidates' ranking (higher is better)
                 z:float=BUDGET_Z, per_round:int=3, rounds:int=SHRINK_ROUNDS,
+                between:float=0., # error of a measurement at another time (`stage_drift`): the margin covers it too
                )->tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "Time candidates best first until each budget's best one measured within the budget (with this run's noise margin) is known; a budget none meets gets frontier points below a predicted target lowered by this run's formula underestimate. (candidates, timings, {margin, noise_sd, underestimate, gave_up})."
-    t, info = pd.DataFrame(), {'margin': None, 'noise_sd': np.nan, 'underestimate': None, 'gave_up': []}
+    "Time candidates best first until each budget's best one measured within the budget (with this run's noise margin) is known; a budget none meets gets frontier points below a predicted target lowered by this run's formula underestimate. (candidates, timings, {margin, noise_sd, between, underestimate, gave_up})."
+    t, info = pd.DataFrame(), {'margin': None, 'noise_sd': np.nan, 'between': between, 'underestimate': None, 'gave_up': []}
     shrunk, target = {T: 0 for T in cands.budget_ms.unique()}, cands.groupby('budget_ms').target_ms.min().to_dict()
     while True:
         ms = t.mean(axis=1) if len(t) else pd.Series(dtype=float)
@@ -92,7 +118,7 @@ def fit_budgets(cands:pd.DataFrame, # `frontier_candidates` of every budget, wit
         if todo:
             t = time_fn(list(dict.fromkeys(list(t.index) + todo)))
             if len(t) < 2: raise ValueError(f'fit_budgets: {len(t)} candidate network(s); the timing noise needs at least two')
-            info['margin'], info['noise_sd'] = timing_margin(t, z)
+            info['margin'], info['noise_sd'] = timing_margin(t, z, between)
             continue
         if not short: return cands, t, info
         timed = cands[cands.arch.isin(t.index)].drop_duplicates('arch')
