@@ -11,6 +11,7 @@ import random
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, NamedTuple
 
@@ -82,7 +83,10 @@ def load_checkpoint(path:str|Path, # the file
     "Read a checkpoint with `weights_only=True`; anything wrong is a `FileFormatError` naming the file."
     path = Path(path)
     if not path.is_file(): raise FileFormatError(f'{what} {str(path)!r} does not exist')
-    try: obj = torch.load(path, map_location=map_location, weights_only=True)
+    try:
+        with warnings.catch_warnings():   # a pickle not written by torch.save makes torch warn about its protocol: if it cannot be read, the error below says so
+            warnings.filterwarnings('ignore', message='Detected pickle protocol', category=UserWarning)
+            obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         import pickle
         why = ('it holds objects that weights-only loading refuses (a pickle of arbitrary objects?)'
