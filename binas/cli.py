@@ -28,7 +28,7 @@ COMMANDS = [  # (original script, binas command, what it does, notebook)
     ('validate_random.py', 'binas_sample', 'one-shot accuracy of random sub-networks, resumable, sharded', '05_estimator'),
     ('accuracy_contribution.py', 'binas_contrib', 'the bilinear accuracy estimator from 256 contribution measurements', '05_estimator'),
     ('fit_predictors.py', 'binas_fit', 'bilinear / quadratic / MLP accuracy predictors', '06_predictors'),
-    ('search.py', 'binas_search', 'exact / IQCP / BCFW / evolution search under latency (and more) constraints', '07b_search_cli'),
+    ('search.py', 'binas_search', 'exact / IQCP / BCFW / evolution search under latency (and more) constraints', '07d_search_cli'),
     ('train.py --transform_model_to_mobilenet', 'binas_train --mobilenet_string', 'stage 3: fine-tune a searched network with KD', '03_train'),
     ('validate.py', 'binas_validate', 'top-1 / top-5 of an arch string + checkpoint, or a timm model', '03_train'),
     ('—', 'binas_demo', 'the whole pipeline on Fashion-MNIST with a report', '10_demo'),

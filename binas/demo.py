@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import (FileFormatError, ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress,
-                        run_local_ranks, save_json, seed_everything, shard)
+from .core import (ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress, run_local_ranks, save_json,
+                        seed_everything, shard)
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
@@ -25,12 +25,12 @@ from .train import TrainConfig, train_heaviest, train_supernet, finetune, evalua
 from .export import export_onnx
 from .supernet import load_heaviest_network, load_supernet, recalibrate_bn
 from .latency import load_latency_table
-from .calibrate import ANCHORS_KEY, calibration_data, measure_calibrated_lut, time_with_anchors
+from .calibrate import calibration_data, measure_calibrated_lut
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
                              outcome_summary, score_index, estimator_bootstrap, predict_se)
 from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
 from .search import search as solve, frontier, min_value
-from .selection import SEARCH_PASSES, drift_networks, frontier_candidates, stage_drift, time_passes, fit_budgets, budget_picks
+from .selection import SEARCH_PASSES, anchor_timer, budget_candidates, drift_networks, selection_scorer, stage_drift, table_anchors, time_passes, validated_search
 from .report import scatter, save_fig, ranking_metrics
 from .demo_report import write_report
 from fastcore.script import call_parse, Param, store_true
@@ -274,45 +274,17 @@ def _search_forms(run:Run)->list[str]:
         kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
     return [kind]
 
-def _anchors(run:Run)->tuple[list[Arch], np.ndarray]:
-    "The anchor networks of the run's table calibration, and their latency (ms) then: the yardstick of the machine's speed."
-    t = load_latency_table(run.path('lut.json'), run.space)
-    names, ms = t.meta.get('calibration', {}).get('anchors'), t.measurements.get(ANCHORS_KEY, {}).get('anchors_ms')
-    if not names or not ms or len(names) != len(ms):
-        raise FileFormatError(f"{str(run.path('lut.json'))!r}: the table records no anchor networks (calibrate it with this version)")
-    return [Arch.from_string(s, run.space) for s in names], np.asarray(ms, float)
-
 def chunk_timer(run:Run)->Callable:
-    "Times one chunk of networks with the table's anchor networks in the same interleaved rounds (notebook 04b): chunk -> (latency ms, speed)."
-    c, (anchors, anchors_ms), cache = run.cfg, _anchors(run), {}   # each network is exported once, however often it is timed
-    def timer(archs:list[Arch])->tuple[np.ndarray, float]:
-        t, _, speed = time_with_anchors(archs, anchors, anchors_ms, c.lut_target, c.lut_batch, c.lut_repeats, c.threads, cache)
-        return t, speed
-    return timer
+    "Times one chunk of networks with the run's table's anchor networks in the same interleaved rounds (`anchor_timer`, notebook 07c): chunk -> (latency ms, speed)."
+    c, path = run.cfg, run.path('lut.json')
+    return anchor_timer(load_latency_table(path, run.space), c.lut_target, c.lut_batch, c.lut_repeats, c.threads, name=repr(str(path)))
 
 def _selection_scorer(run:Run, first:Sequence[str]=(), # networks every rank scores its share of now (call on every rank)
-                     )->Callable:
-    "candidates -> the same with `selection_accuracy` (one-shot top-1 on the selection images; NaN unless `search_with='validated'`), each network measured once and kept in `selection.jsonl` (a killed search resumes); `first` is scored by all ranks, the rest later by the caller's rank."
-    if run.cfg.search_with != 'validated': return lambda d: d.assign(selection_accuracy=np.nan)
-    net, images, env = _oneshot_net(run), _images(run, 'select'), dist_env()
+                     )->Callable|None:
+    "`selection_scorer` on the run's selection images (None unless `search_with='validated'`): each network measured once and kept in `selection.jsonl` (a killed search resumes); `first` is scored by all ranks, the rest later by the caller's rank."
+    if run.cfg.search_with != 'validated': return None
     meta = {'select': list(image_sets(run)['select']), 'seed': run.cfg.seed, 'record': 1}
-    rs = ResultStore(run.path('selection.jsonl'), meta, env.rank)
-    def add(archs:list[str])->dict[str, float]:
-        out = {}
-        for i in range(0, len(archs), 8):
-            part = archs[i:i + 8]
-            for s, a in zip(part, oneshot_accuracy(net, [Arch.from_string(x, run.space) for x in part], None, images=images)):
-                rs.add(s, {'accuracy': float(a)}); out[s] = float(a)
-        return out
-    have = ResultStore.merged(run.path('selection.jsonl'), meta)
-    add(shard([s for s in dict.fromkeys(first) if s not in have]))
-    barrier()
-    acc = {s: r['accuracy'] for s, r in ResultStore.merged(run.path('selection.jsonl'), meta).items()}
-    def scored(d:pd.DataFrame)->pd.DataFrame:
-        new = [s for s in dict.fromkeys(d.arch) if s not in acc]
-        if new: acc.update(add(new))
-        return d.assign(selection_accuracy=d.arch.map(acc).astype(float))
-    return scored
+    return selection_scorer(_oneshot_net(run), _images(run, 'select'), run.path('selection.jsonl'), meta, first)
 
 def _searched_row(p:dict, info:dict, forms:dict, lat:BilinearForm, by:str)->dict:
     "One row of `searched.csv`: the pick, the pick without the margin and what the margin cost, and plain BINAS at the same budget."
@@ -336,32 +308,30 @@ def search(run:Run)->dict:
     fronts = {k: frontier(forms[k], lat) for k in use}
     budgets = np.quantile(_samples(run)[2].latency, np.linspace(0.15, 0.85, c.budgets))
     k, by = (c.candidates, 'selection_accuracy') if c.search_with == 'validated' else (1, 'predicted_accuracy')
-    cands = pd.concat([frontier_candidates(fronts, lat, T, T, k) for T in budgets], ignore_index=True).drop_duplicates(['budget_ms', 'arch'])
-    scored = _selection_scorer(run, cands.arch)   # every rank scores its share of the first candidates; then rank 0 goes on alone
-    if not dist_env().is_main: return {}
-    with alone(): return _fit_and_write(run, forms, fronts, scored(cands), scored, k, by)
+    score = _selection_scorer(run, budget_candidates(fronts, lat, budgets, k).arch)   # every rank scores its share of the first
+    if not dist_env().is_main: return {}                                               # candidates; then rank 0 goes on alone
+    with alone(): return _fit_and_write(run, forms, fronts, budgets, score, k, by)
 
 def _drift_networks(run:Run, budgets:Sequence[float])->pd.Series:
     "The table's calibration networks (anchors excluded) nearest the budgets: arch -> their latency then (ms at the table's speed)."
-    archs, ms = calibration_data(load_latency_table(run.path('lut.json'), run.space))
-    anchors = {str(a) for a in _anchors(run)[0]}
+    table = load_latency_table(run.path('lut.json'), run.space)
+    archs, ms = calibration_data(table)
+    anchors = {str(a) for a in table_anchors(table, repr(str(run.path('lut.json'))))[0]}
     keep = [i for i, a in enumerate(archs) if str(a) not in anchors]
     return drift_networks([archs[i] for i in keep], ms[keep], budgets)
 
-def _fit_and_write(run:Run, forms:dict, fronts:dict, cands:pd.DataFrame, scored:Callable, k:int, by:str)->dict:
-    "Rank 0 of the search stage: time the candidates best first until each budget's pick is known (`fit_budgets`), write the frontiers, candidates and picks."
+def _fit_and_write(run:Run, forms:dict, fronts:dict, budgets:Sequence[float], score:Callable|None, k:int, by:str)->dict:
+    "Rank 0 of the search stage: `validated_search` (candidates timed best first until each budget's pick is known), then the frontiers, candidates and picks written."
     c, lat = run.cfg, _latency_form(run)
     for i, (name, fr) in enumerate(fronts.items()): fr.to_csv(run.path('frontier.csv' if i == 0 else f'frontier_{name}.csv'))
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
                                                         'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
     timer = chunk_timer(run)
     time_fn = lambda a: time_passes(a, timer, store, run.space, seed=c.seed)
-    then = _drift_networks(run, cands.budget_ms.unique())   # timed by the table's calibration: again now, the drift between stages
-    cands, t, info = fit_budgets(cands, time_fn, lambda T, target, s: scored(frontier_candidates(fronts, lat, T, target, k, s)), by,
-                                 between=stage_drift(time_fn(list(then.index)), then))
-    for p in t.columns: cands[f'search_ms_pass{p}'] = cands.arch.map(t[p])
+    then = _drift_networks(run, budgets)   # timed by the table's calibration: again now, the drift between stages
+    cands, t, info, picks = validated_search(fronts, lat, budgets, score, time_fn, k, by, between=stage_drift(time_fn(list(then.index)), then))
     atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
-    out = [_searched_row(p, info, forms, lat, by) for p in budget_picks(cands, t, info, by)]
+    out = [_searched_row(p, info, forms, lat, by) for p in picks]
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))
     return {'predictor': c.search_with if c.search_with == 'validated' else next(iter(fronts)), 'candidates': len(cands), 'timed': len(t),
             'timing_noise_pct': 100 * info['noise_sd'], 'between_stages_pct': 100 * info['between'], 'margin_pct': 100 * info['margin'],

@@ -286,7 +286,8 @@ def test_cli_help_lists_every_flag():
     assert out.returncode == 0
     for flag in ('--predictor_type', '--predictor_ckpt_filename', '--nas_optimizer', '--inference_time_limit', '--lut_filename',
                  '--test_accuracy_lut_filename', '--pareto', '--output', '--second_lut_filename', '--second_time_limit',
-                 '--params_limit', '--macs_limit', '--seed', '--latency_margin'):
+                 '--params_limit', '--macs_limit', '--seed', '--latency_margin', '--validate', '--checkpoint', '--data', '--validate_images',
+                 '--validate_skip', '--validate_candidates', '--train_percent', '--split_seed'):
         assert flag in out.stdout, flag
 
 
@@ -334,6 +335,9 @@ ERRORS = [
     (['--params_limit', 1e5, '--inference_time_limit', 80], 'smallest achievable params'),
     (['--second_time_limit', 30, '--inference_time_limit', 40], 'go together'),
     (['--latency_margin', -2, '--inference_time_limit', 40], 'percentage in [0, 100)'),
+    (['--validate', '--inference_time_limit', 40], '--validate needs --checkpoint'),
+    (['--validate', '--checkpoint', 'missing.pth.tar', '--inference_time_limit', 40], "--checkpoint 'missing.pth.tar' does not exist"),
+    (['--validate', '--checkpoint', 'missing.pth.tar', '--pareto'], '--validate needs --inference_time_limit'),
 ]
 
 def _error_args(d, tmp_path, args):
