@@ -24,13 +24,13 @@ from .data import get_data, make_loader, DataSplits
 from .train import TrainConfig, train_heaviest, train_supernet, finetune, evaluate
 from .export import export_onnx
 from .supernet import load_heaviest_network, load_supernet, recalibrate_bn
-from .latency import load_latency_table
-from .calibrate import calibration_data, measure_calibrated_lut
+from .latency import LatencyTable, load_latency_table
+from .calibrate import measure_calibrated_lut
 from .estimator import (eval_images, measure_contributions, save_estimator, sample_accuracies, oneshot_accuracy, oneshot_scores,
                              outcome_summary, score_index, estimator_bootstrap, predict_se)
 from .predictors import fit_predictor, save_predictor, evaluate_predictor, predict, load_predictor
 from .search import search as solve, frontier, min_value
-from .selection import SEARCH_PASSES, anchor_timer, budget_candidates, drift_networks, selection_scorer, stage_drift, table_anchors, time_passes, validated_search
+from .selection import SEARCH_PASSES, anchor_timer, budget_candidates, selection_scorer, table_drift, time_passes, validated_search
 from .report import scatter, save_fig, ranking_metrics
 from .demo_report import write_report
 from fastcore.script import call_parse, Param, store_true
@@ -274,10 +274,11 @@ def _search_forms(run:Run)->list[str]:
         kind = 'bilinear' if tau['bilinear'] > tau['estimator'] else 'estimator'
     return [kind]
 
-def chunk_timer(run:Run)->Callable:
+def chunk_timer(run:Run, table:LatencyTable|None=None, # the run's table (None: read `lut.json`)
+               )->Callable:
     "Times one chunk of networks with the run's table's anchor networks in the same interleaved rounds (`anchor_timer`, notebook 07c): chunk -> (latency ms, speed)."
     c, path = run.cfg, run.path('lut.json')
-    return anchor_timer(load_latency_table(path, run.space), c.lut_target, c.lut_batch, c.lut_repeats, c.threads, name=repr(str(path)))
+    return anchor_timer(table or load_latency_table(path, run.space), c.lut_target, c.lut_batch, c.lut_repeats, c.threads, name=repr(str(path)))
 
 def _selection_scorer(run:Run, first:Sequence[str]=(), # networks every rank scores its share of now (call on every rank)
                      )->Callable|None:
@@ -312,24 +313,17 @@ def search(run:Run)->dict:
     if not dist_env().is_main: return {}                                               # candidates; then rank 0 goes on alone
     with alone(): return _fit_and_write(run, forms, fronts, budgets, score, k, by)
 
-def _drift_networks(run:Run, budgets:Sequence[float])->pd.Series:
-    "The table's calibration networks (anchors excluded) nearest the budgets: arch -> their latency then (ms at the table's speed)."
-    table = load_latency_table(run.path('lut.json'), run.space)
-    archs, ms = calibration_data(table)
-    anchors = {str(a) for a in table_anchors(table, repr(str(run.path('lut.json'))))[0]}
-    keep = [i for i, a in enumerate(archs) if str(a) not in anchors]
-    return drift_networks([archs[i] for i in keep], ms[keep], budgets)
-
 def _fit_and_write(run:Run, forms:dict, fronts:dict, budgets:Sequence[float], score:Callable|None, k:int, by:str)->dict:
     "Rank 0 of the search stage: `validated_search` (candidates timed best first until each budget's pick is known), then the frontiers, candidates and picks written."
     c, lat = run.cfg, _latency_form(run)
     for i, (name, fr) in enumerate(fronts.items()): fr.to_csv(run.path('frontier.csv' if i == 0 else f'frontier_{name}.csv'))
     store = ResultStore(run.path('search_timed.jsonl'), {'target': c.lut_target, 'batch': c.lut_batch, 'threads': c.threads,
                                                         'repeats': c.lut_repeats, 'anchored': True, 'passes': SEARCH_PASSES, 'rounds': 'one run each'})
-    timer = chunk_timer(run)
+    table = load_latency_table(run.path('lut.json'), run.space)
+    timer = chunk_timer(run, table)
     time_fn = lambda a: time_passes(a, timer, store, run.space, seed=c.seed)
-    then = _drift_networks(run, budgets)   # timed by the table's calibration: again now, the drift between stages
-    cands, t, info, picks = validated_search(fronts, lat, budgets, score, time_fn, k, by, between=stage_drift(time_fn(list(then.index)), then))
+    between = table_drift(table, time_fn, budgets, name=repr(str(run.path('lut.json'))))   # calibration networks timed again: the drift between stages
+    cands, t, info, picks = validated_search(fronts, lat, budgets, score, time_fn, k, by, between=between)
     atomic_write(run.path('candidates.csv'), cands.to_csv(index=False))
     out = [_searched_row(p, info, forms, lat, by) for p in picks]
     atomic_write(run.path('searched.csv'), pd.DataFrame(out).to_csv(index=False))

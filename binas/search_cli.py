@@ -25,7 +25,7 @@ from .predictors import MLPPredictor, QuadraticPredictor, load_predictor as load
 from .report import plane, ranking_metrics, save_fig
 from .search import (COMMAND_SOLVERS, Constraint, Frontier, Objective, SearchResult, frontier, search,
                           synthetic_latency_form)
-from .selection import SEARCH_PASSES, anchor_timer, selection_scorer, table_anchors, time_passes, validated_search
+from .selection import SEARCH_PASSES, anchor_timer, selection_scorer, table_anchors, table_drift, time_passes, validated_search
 from .space import Arch, SearchSpace, encode_archs, named_archs
 from .supernet import load_supernet
 
@@ -172,8 +172,8 @@ def _save_validated(res:tuple, out:Path, settings:dict, say:Callable)->dict:
     cands, t, info, picks = res
     atomic_write(out / 'validated_candidates.csv', cands.to_csv(index=False))
     doc = {'picks': [_pick_record(p, info) for p in picks], 'candidates': len(cands), 'timed': len(t), 'passes': t.shape[1],
-           'timing_noise_pct': 100 * info['noise_sd'], 'margin_pct': 100 * info['margin'], 'formula_underestimate': info['underestimate'],
-           'gave_up': info['gave_up'], 'settings': settings}
+           'timing_noise_pct': 100 * info['noise_sd'], 'between_stages_pct': 100 * info['between'], 'margin_pct': 100 * info['margin'],
+           'formula_underestimate': info['underestimate'], 'gave_up': info['gave_up'], 'settings': settings}
     save_json(doc, out / 'validated.json')
     say(f"validated: {len(cands)} candidates, {len(t)} timed {t.shape[1]} times each; timing noise {doc['timing_noise_pct']:.2f}% "
         f"per measurement, margin {doc['margin_pct']:.2f}%")
@@ -206,8 +206,9 @@ def validated_selection(predictor:BilinearForm, # the accuracy form whose exact 
     store = ResultStore(out / 'validated_timed.jsonl', {'target': m.get('target'), 'batch': m.get('batch_size'), 'threads': m.get('threads'),
                         'repeats': m.get('repeats'), 'anchors_ms': table_anchors(table)[1].tolist(), 'passes': SEARCH_PASSES, 'seed': seed})
     score, timer = selection_scorer(net, images, out / 'validated_selection.jsonl', meta), anchor_timer(table)
-    res = validated_search({name: frontier(predictor, lat, extra)}, lat, [budget], score,
-                           lambda a: time_passes(a, timer, store, table.space, seed=seed), k)
+    time_fn = lambda a: time_passes(a, timer, store, table.space, seed=seed)
+    res = validated_search({name: frontier(predictor, lat, extra)}, lat, [budget], score, time_fn, k,
+                           between=table_drift(table, time_fn, [budget]))   # the table's calibration networks timed again
     _save_validated(res, out, {**meta, 'candidates_per_budget': k}, say)
     return res
 

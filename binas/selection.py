@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .bilinear import BilinearForm
-from .calibrate import ANCHORS_KEY, time_with_anchors
+from .calibrate import ANCHORS_KEY, calibration_data, time_with_anchors
 from .core import FileFormatError, ResultStore, barrier, dist_env, shard
 from .estimator import oneshot_accuracy
 from .latency import LatencyTable
@@ -21,7 +21,7 @@ from .space import Arch, SearchSpace
 # %% auto #0
 __all__ = ['SEARCH_PASSES', 'BUDGET_Z', 'SHRINK_ROUNDS', 'frontier_candidates', 'time_passes', 'timing_margin', 'drift_networks',
            'stage_drift', 'fit_budgets', 'budget_picks', 'budget_candidates', 'validated_search', 'selection_scorer',
-           'table_anchors', 'anchor_timer']
+           'table_anchors', 'anchor_timer', 'table_drift']
 
 # %% ../nbs/07c_selection.ipynb #d7640f35
 def frontier_candidates(fronts:dict, # form name -> its exact frontier under the latency formula
@@ -227,3 +227,18 @@ def anchor_timer(table:LatencyTable, # a calibrated table with anchor networks (
         t, _, speed = time_with_anchors(archs, anchors, anchors_ms, cache=cache, **kw)
         return t, speed
     return timer
+
+# %% ../nbs/07c_selection.ipynb #24bfb48e
+def table_drift(table:LatencyTable, # the calibrated table the timer's anchors come from (`table_anchors`)
+                time_fn:Callable, # list of arch strings -> arch × pass latencies now (ms at the table's speed), e.g. `time_passes`
+                budgets:Sequence[float], # the budgets (ms): the networks nearest them are timed again
+                n:int=12, # how many calibration networks to time again
+                name:str='the latency table', # how an error names the table
+               )->float:
+    "The error of a measurement at another time (`stage_drift`): the table's calibration networks nearest the budgets (anchors excluded, `drift_networks`), timed again with `time_fn`, against their latency when the table was calibrated."
+    archs, ms = calibration_data(table)
+    anchors = {str(a) for a in table_anchors(table, name)[0]}
+    keep = [i for i, a in enumerate(archs) if str(a) not in anchors]
+    if len(keep) < 2: raise ValueError(f'{name} records {len(keep)} calibration network(s) besides its anchors; the drift between stages needs two')
+    then = drift_networks([archs[i] for i in keep], ms[keep], budgets, n)
+    return stage_drift(time_fn(list(then.index)), then)
