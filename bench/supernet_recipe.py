@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from binas.demo import DemoConfig, Run, _train_cfg, heaviest_path_top1
+from binas.demo import DemoConfig, Run, heaviest_path_top1, train_cfg
 from binas.estimator import eval_images, oneshot_accuracy, sample_accuracies
 from binas.supernet import load_supernet
 from binas.train import train_supernet
@@ -24,7 +24,7 @@ from binas.train import train_supernet
 
 def train(run:Run, batch:int, epochs:int, lr:float, out:Path, limit:int=0)->float:
     "Stage 2 of the demo with this recipe into `out`; returns the seconds it took."
-    cfg = _train_cfg(run, epochs, lr, batch_size=batch, **({'limit_train': limit, 'limit_valid': 256} if limit else {}))
+    cfg = train_cfg(run, epochs, lr, batch_size=batch, **({'limit_train': limit, 'limit_valid': 256} if limit else {}))
     t = time.perf_counter()
     train_supernet(run.splits, cfg, run.path('heaviest', 'last.pth.tar'), run.cfg.groups, out_dir=out)
     return time.perf_counter() - t

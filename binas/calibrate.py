@@ -16,12 +16,12 @@ from .core import ResultStore, command, load_json, progress as progress_loop
 from .latency import LatencyTable, load_latency_table, measure_lut, measure_many, table_slots
 from .report import ranking_metrics, save_fig, scatter
 from .space import Arch, SearchSpace, get_space, named_archs, sample_archs
-from fastcore.script import call_parse, Param
+from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['LAMBDAS', 'ANCHORS_KEY', 'binas_lut', 'binas_latency_report', 'table_features', 'calibration_archs', 'ridge_fit',
-           'cv_mape', 'calibrate', 'time_with_anchors', 'measure_calibrated_lut', 'calibration_data',
-           'load_latency_form', 'reference_networks', 'latency_report', 'compare_tables']
+__all__ = ['LAMBDAS', 'ANCHORS_KEY', 'table_features', 'calibration_archs', 'ridge_fit', 'cv_mape', 'calibrate',
+           'time_with_anchors', 'measure_calibrated_lut', 'calibration_data', 'load_latency_form', 'reference_networks',
+           'latency_report', 'compare_tables', 'binas_lut', 'binas_latency_report']
 
 # %% ../nbs/04b_calibrate.ipynb #81b26d55
 def table_features(space:SearchSpace, # the space
@@ -223,8 +223,8 @@ def compare_tables(df, # a `latency_report` DataFrame
     return pd.DataFrame(rows).T.round(3)
 
 # %% ../nbs/04b_calibrate.ipynb #5f0a6c68
-@call_parse
-def _binas_lut(target_device:Param('cpu, onnx or gpu', str)='onnx',
+@command
+def binas_lut(target_device:Param('cpu, onnx or gpu', str)='onnx',
                lut_filename:Param('the latency table (JSON) to write; resumes from its .progress.jsonl', str)='lut.json',
                lut_measure_batch_size:Param('input batch size', int)=1,
                repeat_measure:Param('timed runs per measurement', int)=30,
@@ -250,11 +250,9 @@ def _binas_lut(target_device:Param('cpu, onnx or gpu', str)='onnx',
         print(f"calibrated on {c['networks']} networks ({c['measured_this_run']} measured now): lambda {c['lambda']:.3g}, "
               f"calibration MAPE {c['mape_before_pct']:.2f}% before, {c['cv_mape_after_pct']:.2f}% after ({c['folds']}-fold CV)")
 
-binas_lut = command(_binas_lut)
-
 # %% ../nbs/04b_calibrate.ipynb #bf2f80d0
-@call_parse
-def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test', str),
+@command
+def binas_latency_report(lut_filename:Param('the latency table (JSON) to test', str),
                           out:Param('folder for latency_report.csv and latency_report.png', str)='.',
                           n:Param('random architectures (plus BINAS and HardCoRe-NAS A-F where the space has them)', int)=30,
                           seed:Param('seed of the random architectures', int)=0,
@@ -274,5 +272,3 @@ def _binas_latency_report(lut_filename:Param('the latency table (JSON) to test',
              f"networks; raw MAPE {m['mape_raw']:.2f}%)") if m['references'] else ' (the table records no reference networks: raw)'
     print(f"{len(df)} networks: MAPE {m['mape']:.2f}%, max error {df.error_pct.abs().max():.2f}% ({m['max_abs_err']:.3f} ms), "
           f"Kendall-tau {m['kendall_tau']:.3f}{speed}; wrote {out / 'latency_report.csv'} and {out / 'latency_report.png'}")
-
-binas_latency_report = command(_binas_latency_report)

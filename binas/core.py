@@ -5,26 +5,39 @@
 # %% ../nbs/00a_core.ipynb #499a2ce2
 from __future__ import annotations
 
+import argparse
+import copy
+import dataclasses
+import functools
+import inspect
+import io
 import json
 import os
-import random
+import re
+import shutil
 import sys
 import tempfile
+import textwrap
 import time
+import tokenize
+import types
+import typing
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, NamedTuple
 
 import numpy as np
 import torch
+from fastcore.docments import docments
 from fastcore.imports import IN_NOTEBOOK
+from fastcore.script import Param
 from fastprogress.fastprogress import format_time, progress_bar
 
 # %% auto #0
 __all__ = ['PROGRESS_MODES', 'FileFormatError', 'atomic_write', 'jsonable', 'save_json', 'load_json', 'save_checkpoint',
            'load_checkpoint', 'load_weights', 'ResultStore', 'DistEnv', 'dist_env', 'shard', 'init_distributed',
-           'in_group', 'barrier', 'seed_everything', 'torch_threads', 'alone', 'free_port', 'run_local_ranks',
-           'progress_mode', 'progress', 'command']
+           'in_group', 'barrier', 'torch_threads', 'alone', 'free_port', 'run_local_ranks', 'progress_mode', 'progress',
+           'config_flags', 'command']
 
 # %% ../nbs/00a_core.ipynb #9ed081fd
 class FileFormatError(ValueError):
@@ -211,10 +224,6 @@ def barrier():
     import torch.distributed as dist
     if in_group(): dist.barrier()
 
-def seed_everything(seed:int):
-    "Seed Python, NumPy and torch."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
-
 from contextlib import contextmanager
 
 @contextmanager
@@ -332,40 +341,99 @@ def progress(items:Iterable, # what to loop over
         yield from pb
 
 # %% ../nbs/00a_core.ipynb #9758d1e0
-import functools, re as _re, sys
-
 def _underscore_flag(a:str, known:Collection[str]=(), # the parser's own option strings: those stay as written (`--no-sandwich`)
                    )->str:
     "`--decay-epochs=3` -> `--decay_epochs=3`; a flag the parser knows, and anything else, unchanged."
-    m = _re.match(r'^--([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(=.*)?$', a)
+    m = re.match(r'^--([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(=.*)?$', a)
     if not m or f'--{m.group(1)}' in known: return a
     return f"--{m.group(1).replace('-', '_')}{m.group(2) or ''}"
 
+def _field_comments(cls:type)->dict[str, str]:
+    "Each field's comment in the source of dataclass `cls`: the one on its line, and comment-only lines right below it that align with it."
+    try: src = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError): return {}   # a class defined in a notebook cell: Python keeps no source of it (as for fastcore's `docments`)
+    notes = {t.start[0]: (t.start[1], t.string.lstrip('#').strip()) for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
+    names, out, cur, col = {f.name for f in dataclasses.fields(cls)}, {}, None, None
+    for i, line in enumerate(src.splitlines(), 1):
+        m = re.match(r'\s+(\w+)\s*:', line)
+        if m and m.group(1) in names: cur = m.group(1); col, out[cur] = notes.get(i, (None, ''))
+        elif cur and line.strip().startswith('#') and notes[i][0] == col: out[cur] += ' ' + notes[i][1]   # its comment, continued
+        else: cur = None
+    return out
+
+def _flag_type(t)->dict:
+    "`add_argument` keywords for annotation `t`: a `Literal`'s values as choices, the value type of an `X|None`, else `t`."
+    if typing.get_origin(t) is typing.Literal: return {'type': type(typing.get_args(t)[0]), 'choices': list(typing.get_args(t))}
+    if typing.get_origin(t) in (typing.Union, types.UnionType): t = next(a for a in typing.get_args(t) if a is not type(None))
+    return {'type': t}
+
+def config_flags(cls:type, # a dataclass: each of its fields becomes a flag
+                 defaults:dict|None=None, # flag defaults that differ from the fields' own, e.g. {'batch_size': 256}
+                 unset:bool=False, # every flag defaults to None, 'not given' (for a command that takes the rest from its own base settings)
+                 skip:Collection[str]=(), # fields without a flag
+                )->dict[str, dict]:
+    "Flags of `command` from the fields of dataclass `cls`: name -> `add_argument` keywords with the field's type (a `Literal` gives choices, a `bool` a switch: `flag` names it when not `--name`), default and comment (as help)."
+    fs = [f for f in dataclasses.fields(cls) if f.name not in skip]
+    defaults, missing = defaults or {}, object()
+    if set(defaults) - {f.name for f in fs}: raise ValueError(f'config_flags: {cls.__name__} has no flag {sorted(set(defaults) - {f.name for f in fs})[0]!r}')
+    hints, notes, flags = typing.get_type_hints(cls), _field_comments(cls), {}
+    for f in fs:
+        own = f.default if f.default is not dataclasses.MISSING else f.default_factory() if f.default_factory is not dataclasses.MISSING else missing
+        d = defaults.get(f.name, own)
+        text = (notes.get(f.name, '') + ('' if d is None or d is missing else f' (default: {d})')).strip()
+        if hints[f.name] is bool and (unset or d is missing): kw = {'action': argparse.BooleanOptionalAction, 'default': None}
+        elif hints[f.name] is bool: kw = {'action': 'store_false' if d else 'store_true', 'default': d, 'flag': f'--no-{f.name}' if d else None}
+        else: kw = {**_flag_type(hints[f.name]), 'default': None if unset or d is missing else d}
+        if d is missing and not unset: kw['required'] = True   # a field without a default: the flag must be given
+        flags[f.name] = {'help': text, **{k: v for k, v in kw.items() if v is not None or k == 'default'}}
+    return flags
+
+def _parser(f:Callable, prog:str, flags:dict[str, dict], aliases:dict[str, str])->argparse.ArgumentParser:
+    "The parser of command `f`: a flag per parameter as fastcore's `anno_parser` makes them (a `Param` annotation, or type, default and docment), then `flags`."
+    cols = shutil.get_terminal_size((120, 30))[0]
+    p = argparse.ArgumentParser(prog=prog, description=f.__doc__, formatter_class=functools.partial(argparse.HelpFormatter, max_help_position=cols // 2, width=cols))
+    esc = lambda kw: {**kw, 'help': kw.get('help', '').replace('%', '%%')}   # help is shown as written: '% of the training set'
+    for k, v in docments(f, full=True, returns=False, eval_str=True).items():
+        if v.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL): continue   # `**cfg` receives `flags`
+        param = copy.copy(v.anno) if isinstance(v.anno, Param) else Param(v.docment, v.anno)
+        param.set_default(v.default)
+        p.add_argument(f'{param.pre}no-{k}' if param.negated else f'{param.pre}{k}', **esc(param.kwargs), **({'dest': k} if param.negated else {}))
+    for k, kw in flags.items(): p.add_argument(kw.get('flag') or f'--{k}', dest=k, **esc({a: b for a, b in kw.items() if a != 'flag'}))
+    for short, long in aliases.items():   # the help names the short flag: '(-b)'
+        a = p._option_string_actions[long]
+        if short not in (a.help or ''): a.help = f'{a.help} ({short})'.strip()
+    return p
+
 def command(f=None, aliases:dict|None=None, # short flags, e.g. {'-b': '--batch_size'}
+            flags:dict[str, dict]|None=None, # more flags (`config_flags`): those given reach `f` through its `**kwargs`
            ):
-    "Wrap a `call_parse` function as a console command: hyphenated flags accepted, binas errors as one line, exit status 0 on success."
-    if f is None: return functools.partial(command, aliases=aliases)
-    from fastcore.script import anno_parser
-    func = getattr(f, '__wrapped__', f)
-    @functools.wraps(func)
-    def _cmd(*args, **kwargs):
-        if args or kwargs: return func(*args, **kwargs)
-        prog = Path(sys.argv[0]).name
-        parser = anno_parser(func, prog=prog)
-        argv = [_underscore_flag(a, parser._option_string_actions) for a in sys.argv[1:]]
+    "Make `f` a console command: its parameters are its flags, hyphenated spellings accepted, binas errors as one line, exit status 0 on success."
+    if f is None: return functools.partial(command, aliases=aliases, flags=flags)
+    flags = flags or {}
+    def parse(argv:list[str], # the command line after the program name
+              prog:str|None=None, # the program's name in messages (default: `sys.argv[0]`'s)
+             )->dict:
+        "The keyword arguments the command line `argv` gives `f` (a wrong one: a one-line message and exit status 2)."
+        prog = prog or Path(sys.argv[0]).name
+        parser = _parser(f, prog, flags, aliases or {})
+        argv = [_underscore_flag(a, parser._option_string_actions) for a in argv]
         for short, long in (aliases or {}).items():
             argv = [long if a == short else f'{long}={a[len(short) + 1:]}' if a.startswith(short + '=') else a for a in argv]
         def _error(message):   # argparse would print the whole usage first: one line is enough, --help has the rest
             print(f'{prog}: error: {message} (see {prog} --help)', file=sys.stderr); sys.exit(2)
         parser.error = _error
-        parsed = vars(parser.parse_args(argv))
-        for k in ('xtra', 'pdb'): parsed.pop(k, None)
+        return {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None or k not in flags}
+    @functools.wraps(f)
+    def _cmd(*args, **kwargs):
+        if args or kwargs: return f(*args, **kwargs)
+        kw = parse(sys.argv[1:])
         # the result is for Python callers (who pass arguments): a console script's `sys.exit(result)` would print it and exit 1
-        try: progress_mode(); func(**parsed)   # a wrong BINAS_PROGRESS fails here, not mid-run
+        try: progress_mode(); f(**kw)   # a wrong BINAS_PROGRESS fails here, not mid-run
         except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as e:
             if os.environ.get('BINAS_DEBUG'): raise
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             print(f'{Path(sys.argv[0]).name}: error: {msg}', file=sys.stderr)
             sys.exit(2)
         return None
+    _cmd.parse, _cmd.flags = parse, flags
     return _cmd

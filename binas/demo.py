@@ -15,9 +15,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from fastai.torch_core import set_seed
 
-from .core import (ResultStore, alone, atomic_write, barrier, command, dist_env, load_json, progress, run_local_ranks, save_json,
-                        seed_everything, shard)
+from .core import (ResultStore, alone, atomic_write, barrier, command, config_flags, dist_env, load_json, progress, run_local_ranks,
+                        save_json, shard)
 from .bilinear import BilinearForm, load_form, save_form
 from .space import Arch, SearchSpace, get_space, named_archs
 from .data import get_data, make_loader, DataSplits
@@ -33,12 +34,13 @@ from .search import search as solve, frontier, min_value
 from .selection import SEARCH_PASSES, anchor_timer, budget_candidates, selection_scorer, table_drift, time_passes, validated_search
 from .report import scatter, save_fig, ranking_metrics
 from .demo_report import write_report
-from fastcore.script import call_parse, Param, store_true
+from fastcore.script import Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'MEASURE_PASSES', 'binas_demo', 'DemoConfig', 'Run', 'stage', 'heaviest', 'supernet', 'heaviest_path_top1',
+__all__ = ['STAGES', 'MEASURE_PASSES', 'DemoConfig', 'Run', 'stage', 'train_cfg', 'heaviest', 'supernet', 'heaviest_path_top1',
            'latency', 'image_sets', 'report_images', 'contributions', 'samples', 'predictors', 'chunk_timer', 'search',
-           'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages']
+           'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages',
+           'binas_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
 @dataclass
@@ -47,22 +49,22 @@ class DemoConfig:
     data: str = 'fashion-mnist'        # dataset (Fashion-MNIST IDX files, or an ImageFolder root)
     space: str = 'demo'                # search space ('demo': half width, 28×28×1)
     train_percent: float = 70          # % of the training set that trains weights; the rest (18,000 images) is the search split
-    seed: int = 0
-    batch_size: int = 64
+    seed: int = 0                      # seed of everything: data split, initialisation, path and sub-network sampling
+    batch_size: int = 64               # training batch of the heaviest network and of the fine-tuning
     procs: int = 2                     # processes sharing the one-shot measurements (stages 4, 5, 7, 8), one CPU thread each; the
                                        # other stages run on rank 0 with every core while the rest wait (1: one process)
     augment: bool = False              # random crop + flip (slower to converge in schedules this short)
     limit_train: int = 0               # train on this many images per epoch (0: all) — quick runs only
-    heaviest_epochs: int = 4           # stage 1 (SGD, one-cycle schedule)
-    heaviest_lr: float = 0.2
+    heaviest_epochs: int = 4           # stage-1 epochs (SGD, one-cycle schedule)
+    heaviest_lr: float = 0.2           # stage 1 peak learning rate
     heaviest_clip: float = 2.0         # gradient-norm clip of stage 1 (without it this schedule can spike: 86.1% vs 91.2% test top-1)
-    supernet_epochs: int = 2           # stage 2 (SGD, cosine from the peak: w_h is already trained)
-    supernet_lr: float = 0.02
-    supernet_batch: int = 128          # stage 2 batch, split over `groups` paths (see "How long to train the super-network" below)
+    supernet_epochs: int = 2           # stage-2 epochs (SGD, cosine from the peak: w_h is already trained)
+    supernet_lr: float = 0.02          # stage 2 peak learning rate
+    supernet_batch: int = 128          # stage 2 batch, split over `groups` paths (see "How long to train the super-network" in notebook 10)
     groups: int = 4                    # sub-networks per batch (multipath)
     lut_target: str = 'onnx'           # latency table: onnx | cpu
-    lut_batch: int = 32                # batch 32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead
-    lut_repeats: int = 30
+    lut_batch: int = 32                # latency-table batch (32: at 28×28 a batch-1 network runs in ~0.3 ms, dominated by per-call overhead)
+    lut_repeats: int = 30              # timed runs per latency-table measurement
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04b; 0: none)
     threads: int = 1                   # threads of latency measurements
     contrib_images: int = 6144         # search-split images per contribution measurement (96 path draws × 64 images)
@@ -81,9 +83,9 @@ class DemoConfig:
                                        # estimator | bilinear (fitted on the samples) | auto: the form ranking held-out samples best
     candidates: int = 8                # validated: frontier points per form and budget (the exact optimum and the next ones below it)
     select_images: int = 3000          # validated: search-split images that rank the candidates
-    finetune_epochs: int = 1
+    finetune_epochs: int = 1           # epochs of fine-tuning each searched network
     finetune_images: int = 5000        # images per fine-tuning epoch
-    finetune_lr: float = 0.01
+    finetune_lr: float = 0.01          # fine-tuning peak learning rate
 
     def __post_init__(self):
         if self.search_with not in ('validated', 'auto', 'estimator', 'bilinear'):
@@ -141,7 +143,11 @@ def stage(f=None, *, parallel:bool=False):
     return f
 
 # %% ../nbs/10_demo.ipynb #a0e6c6e2
-def _train_cfg(run:Run, epochs:int, lr:float, **kw)->TrainConfig:
+def train_cfg(run:Run, # the demo run: its batch size, seed and image limit
+              epochs:int, # epochs of this training
+              lr:float, # its peak learning rate
+              **kw, # any other `TrainConfig` setting (these win over the run's)
+             )->TrainConfig:
     "A stage's training settings: the run's batch, seed and limits, and `kw`."
     c = run.cfg
     return TrainConfig(**{**dict(epochs=epochs, batch_size=c.batch_size, lr=lr, seed=c.seed, limit_train=c.limit_train, limit_valid=2000), **kw})
@@ -155,8 +161,8 @@ def _test_top1(model:torch.nn.Module, run:Run)->float:
 def heaviest(run:Run)->dict:
     "Stage 1: the heaviest network (w_h)."
     d = run.path('heaviest')
-    train_heaviest(run.splits, run.space, _train_cfg(run, run.cfg.heaviest_epochs, run.cfg.heaviest_lr, sched='onecycle',
-                                                       clip_grad=run.cfg.heaviest_clip), d, _resume(d))
+    train_heaviest(run.splits, run.space, train_cfg(run, run.cfg.heaviest_epochs, run.cfg.heaviest_lr, sched='onecycle',
+                                                      clip_grad=run.cfg.heaviest_clip), d, _resume(d))
     model, _ = load_heaviest_network(d / 'last.pth.tar')
     return {'test_top1': _test_top1(model, run), 'checkpoint': str(d / 'last.pth.tar')}
 
@@ -164,7 +170,7 @@ def heaviest(run:Run)->dict:
 def supernet(run:Run)->dict:
     "Stage 2: multipath + in-place distillation from w_h (w*)."
     d = run.path('supernet')
-    train_supernet(run.splits, _train_cfg(run, run.cfg.supernet_epochs, run.cfg.supernet_lr, batch_size=run.cfg.supernet_batch), run.path('heaviest', 'last.pth.tar'),
+    train_supernet(run.splits, train_cfg(run, run.cfg.supernet_epochs, run.cfg.supernet_lr, batch_size=run.cfg.supernet_batch), run.path('heaviest', 'last.pth.tar'),
                    run.cfg.groups, out_dir=d, resume=_resume(d))
     return {'heaviest_path_test_top1': heaviest_path_top1(load_supernet(d / 'last.pth.tar'), run), 'checkpoint': str(d / 'last.pth.tar')}
 
@@ -447,7 +453,7 @@ def finetune_all(run:Run)->dict:
     jobs.append((f'scratch@{first.budget_ms:.3f}', first.arch, False))
     teacher, _ = load_heaviest_network(run.path('heaviest', 'last.pth.tar'))
     net = _oneshot_net(run)
-    cfg = _train_cfg(run, c.finetune_epochs, c.finetune_lr, limit_train=c.finetune_images)
+    cfg = train_cfg(run, c.finetune_epochs, c.finetune_lr, limit_train=c.finetune_images)
     example = torch.stack([run.splits.test[i][0] for i in range(64)])
     rs_path = run.path('finetuned.json')
     res = load_json(rs_path, 'fine-tuning results') if rs_path.exists() else {}
@@ -492,7 +498,7 @@ def run_stages(run:Run, only:str|None=None)->Run:
     "Every unfinished stage in order on this rank: parallel stages on all ranks, each its share; the others on rank 0 alone."
     main = dist_env().is_main
     say = (lambda *a: print(*a, flush=True)) if main else (lambda *a: None)
-    seed_everything(run.cfg.seed)
+    set_seed(run.cfg.seed)
     for name, f in STAGES.items():
         if run.done(name): say(f'[{name}] done earlier ({run.state[name]["seconds"]:.0f} s): skipped'); continue
         t0 = time.time(); say(f'[{name}] {f.__doc__}')
@@ -511,34 +517,17 @@ def _run_rank(out:str, cfg:DemoConfig, only:str|None):
     "What each process of `run_local_ranks` runs: the demo's stages as one rank."
     run_stages(Run(out, cfg), only)
 
-@call_parse
-def _binas_demo(
+@command(flags=config_flags(DemoConfig, unset=True))
+def binas_demo(
     out:str='outputs/demo/run', # run folder; re-running the command resumes it, skipping finished stages
-    quick:store_true=False, # toy-size settings (a minute or two): a smoke test of the whole pipeline
-    data:str='fashion-mnist', # dataset: 'fashion-mnist' (Debian's dataset-fashion-mnist) or a folder of its IDX files
-    seed:int=0, # seed of everything
-    procs:int=None, # override: processes sharing the work (default 2: one per core of a 2-core CPU)
-    heaviest_epochs:int=None, # override: stage-1 epochs
-    supernet_epochs:int=None, # override: stage-2 epochs
-    supernet_lr:float=None, # override: stage-2 peak learning rate
-    supernet_batch:int=None, # override: stage-2 batch size
-    samples:int=None, # override: random sub-networks measured
-    budgets:int=None, # override: latency budgets searched
-    candidates:int=None, # override: frontier points per form and budget (validated search)
-    select_images:int=None, # override: images that rank the candidates (validated search)
-    plane_images:int=None, # override: images that report the plane's one-shot accuracies (0: all not used for fitting or selection)
+    quick:store_true=False, # toy-size settings (`DemoConfig.quick`, a minute or two): a smoke test of the whole pipeline; the flags below change them too
     only:Param('stop after this stage', str, choices=['heaviest', 'supernet', 'latency', 'contributions', 'samples', 'predictors',
                                                       'search', 'measure', 'finetune_all', 'report'])=None,
+    **over, # settings that differ from the recipe's (or --quick's): `DemoConfig`'s fields, each a flag (`--seed`, `--procs` ...)
 ):
     "Run BINAS end to end on Fashion-MNIST on this CPU and write a report (outputs/demo/<run>/report.md and .html)."
-    over = {k: v for k, v in dict(procs=procs, heaviest_epochs=heaviest_epochs, supernet_epochs=supernet_epochs, supernet_lr=supernet_lr,
-                                    supernet_batch=supernet_batch, samples=samples, budgets=budgets, candidates=candidates, select_images=select_images,
-                                    plane_images=plane_images).items()
-            if v is not None}
-    cfg = (DemoConfig.quick if quick else DemoConfig)(data=data, seed=seed, **over)
+    cfg = (DemoConfig.quick if quick else DemoConfig)(**over)
     t0 = time.time()
     run = run_demo(out, cfg, only)
     if 'report' in run.state: print(f'report: {run.path("report.md")} and {run.path("report.html")} ({time.time() - t0:.0f} s this call)')
     return run
-
-binas_demo = command(_binas_demo)

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.script import Param, call_parse, store_true
+from fastcore.script import Param, store_true
 
 from .bilinear import BilinearForm, load_form, save_form
 from .core import jsonable, FileFormatError, ResultStore, atomic_write, barrier, command, dist_env, init_distributed, shard
@@ -26,12 +26,12 @@ from .calibrate import load_latency_form
 
 
 # %% auto #0
-__all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'binas_contrib', 'binas_sample', 'eval_images', 'calibrated_log_softmax',
-           'image_scores', 'score_index', 'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'decision_keys',
-           'contribution_meta', 'key_start', 'prefix_cache', 'measure_contributions', 'estimator_form',
-           'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
-           'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
-           'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples']
+__all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'eval_images', 'calibrated_log_softmax', 'image_scores', 'score_index',
+           'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'decision_keys', 'contribution_meta', 'key_start',
+           'prefix_cache', 'measure_contributions', 'estimator_form', 'decision_groups', 'shrink_deviations',
+           'Contributions', 'top1_slope', 'contribution_form', 'bootstrap_forms', 'term_errors', 'predict_se',
+           'save_estimator', 'load_estimator', 'estimator_bootstrap', 'outcome_summary', 'sample_accuracies',
+           'save_samples', 'load_samples', 'binas_contrib', 'binas_sample']
 
 # %% ../nbs/05_estimator.ipynb #54d9d5d3
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
@@ -487,8 +487,8 @@ def _ckpt_id(path:str)->dict:
     p = Path(path)
     return {'checkpoint': str(p.resolve()), 'checkpoint_size': p.stat().st_size, 'checkpoint_mtime': int(p.stat().st_mtime)}
 
-@call_parse
-def _binas_contrib(
+@command(aliases={'-b': '--batch_size'})
+def binas_contrib(
     data:Param("'fashion-mnist' or an ImageFolder root", str, opt=False, nargs='?')='fashion-mnist',
     checkpoint:str=None, # the trained super-network (w*) checkpoint
     output:str='outputs/contrib', # folder: contributions.jsonl (store), estimator.json (the form)
@@ -521,10 +521,8 @@ def _binas_contrib(
               f'{out / "estimator.json"} ({time.perf_counter() - t0:.1f} s)')
     return c
 
-binas_contrib = command(_binas_contrib, aliases={'-b': '--batch_size'})
-
-@call_parse
-def _binas_sample(
+@command(aliases={'-b': '--batch_size'})
+def binas_sample(
     data:Param("'fashion-mnist' or an ImageFolder root", str, opt=False, nargs='?')='fashion-mnist',
     checkpoint:str=None, # the trained super-network (w*) checkpoint
     num_samples:int=500, # how many random sub-networks
@@ -556,5 +554,3 @@ def _binas_sample(
         print(f'{len(df)} sub-networks: accuracy {df.accuracy.mean():.2f} ± {df.accuracy.std():.2f}% '
               f'(min {df.accuracy.min():.2f}, max {df.accuracy.max():.2f}); table in {output} ({time.perf_counter() - t0:.1f} s)')
     return df
-
-binas_sample = command(_binas_sample, aliases={'-b': '--batch_size'})

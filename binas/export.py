@@ -12,7 +12,6 @@ import numpy as np
 import timm
 import torch
 import torch.nn as nn
-from fastcore.script import call_parse
 from timm.models import save_for_hf
 from timm.models.mobilenetv3 import MobileNetV3
 
@@ -22,7 +21,7 @@ from .space import ENTRYPOINT, Arch, SearchSpace, build_model, get_space
 from .train import load_network
 
 # %% auto #0
-__all__ = ['binas_export', 'timm_network', 'export_onnx', 'export_network', 'checkpoint_arch', 'export_checkpoint']
+__all__ = ['timm_network', 'export_onnx', 'export_network', 'checkpoint_arch', 'export_checkpoint', 'binas_export']
 
 # %% ../nbs/04a_export.ipynb #40dfb41d
 def _stats(v:Sequence[float]|None, name:str, chans:int)->tuple|None:
@@ -123,8 +122,8 @@ def _floats(s:str|None, name:str)->tuple[float, ...]|None:
     try: return tuple(float(x) for x in s.split(','))
     except ValueError: raise ValueError(f'--{name} {s!r}: expected comma-separated numbers, e.g. 0.485,0.456,0.406') from None
 
-@call_parse
-def _binas_export(
+@command(aliases={'-b': '--batch_size'})
+def binas_export(
     checkpoint:str=None, # a binas checkpoint: fine-tuned, heaviest network, or super-network (with --mobilenet_string)
     out:str=None, # the folder to write: config.json, model.safetensors, model.onnx, parity.json
     mobilenet_string:str=None, # architecture string: required for a super-network (default: the one the checkpoint records)
@@ -144,5 +143,3 @@ def _binas_export(
           f"{batch_size}{' (identical)' if t['identical'] else ''}")
     print(f"ONNX Runtime {o['onnxruntime']}: max abs difference {o['max_abs_diff']:.3g}, top-1 agreement {100 * o['top1_agreement']:.0f}%")
     return r
-
-binas_export = command(_binas_export, aliases={'-b': '--batch_size'})

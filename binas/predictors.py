@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-from fastcore.script import Param, call_parse, store_true
+from fastcore.script import Param, store_true
 
 from .bilinear import BilinearForm, stage_mask, load_form, save_form
 from .core import FileFormatError, command, load_checkpoint, load_json, save_checkpoint, save_json
@@ -24,9 +24,9 @@ from .estimator import load_samples
 
 
 # %% auto #0
-__all__ = ['PREDICTOR_KINDS', 'binas_fit', 'loo_ridge', 'fit_bilinear', 'QuadraticPredictor', 'fit_quadratic', 'sgd_fit', 'MLP',
+__all__ = ['PREDICTOR_KINDS', 'loo_ridge', 'fit_bilinear', 'QuadraticPredictor', 'fit_quadratic', 'sgd_fit', 'MLP',
            'MLPPredictor', 'fit_predictor', 'lambda_squeeze', 'predict', 'evaluate_predictor', 'save_predictor',
-           'load_predictor', 'report_predictor']
+           'load_predictor', 'report_predictor', 'binas_fit']
 
 # %% ../nbs/06_predictors.ipynb #31efbee1
 def loo_ridge(U:np.ndarray, # (N, r) eigenvectors of the centred Gram matrix (or left singular vectors of Φ_c)
@@ -294,8 +294,8 @@ def report_predictor(p, archs, accs, name:str, figure:str|Path|None=None)->dict:
     if figure: save_fig(scatter(predict(p, archs), accs, 'one-shot accuracy (%)', 'predicted (%)', name), figure)
     return r
 
-@call_parse
-def _binas_fit(
+@command
+def binas_fit(
     train_table:Param('sample table to fit on (CSV from binas_sample)', str, opt=False, nargs='?')=None,
     predictor_type:Param('predictor family', str, choices=list(PREDICTOR_KINDS))='bilinear',
     closed_form_solution:store_true=False, # bilinear / quadratic: regularised least squares in closed form (else SGD)
@@ -329,5 +329,3 @@ def _binas_fit(
             print(f"{name} on {len(ta)} test sub-networks: Kendall-τ {r['kendall']:.3f}  Spearman {r['spearman']:.3f}  "
                   f"Pearson {r['pearson']:.3f}  MSE {r['mse']:.3f}; figure {fig}")
     return res
-
-binas_fit = command(_binas_fit)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
-from fastcore.script import Param, call_parse, store_true
+from fastcore.script import Param, store_true
 
 from .bilinear import BilinearForm, is_stage_separable, save_form
 from .core import FileFormatError, command, load_weights, save_checkpoint
@@ -27,9 +27,9 @@ from .release import (RELEASE_EXPANSIONS, RELEASE_EXPANSIONS_EXTENDED, RELEASE_K
 
 
 # %% auto #0
-__all__ = ['IMPORT_KINDS', 'binas_import', 'read_release_lut', 'read_release_samples', 'release_kind', 'read_release_bilinear',
+__all__ = ['IMPORT_KINDS', 'read_release_lut', 'read_release_samples', 'release_kind', 'read_release_bilinear',
            'read_release_quadratic', 'read_release_mlp', 'arch_from_state_dict', 'read_release_network',
-           'supernet_mapping', 'read_release_supernet', 'binas_import_file']
+           'supernet_mapping', 'read_release_supernet', 'binas_import_file', 'binas_import']
 
 # %% ../nbs/11a_release_import.ipynb #c5e7eb5c
 def _number(x, where:str)->float:
@@ -359,8 +359,8 @@ def binas_import_file(kind:str, # one of `IMPORT_KINDS` ('auto': from the file's
     k, ck = read_release_network(file, sp, mobilenet_string); save_checkpoint(ck, output)
     return {'kind': f'{k} network', 'output': str(output), 'arch': ck['arch']}
 
-@call_parse
-def _binas_import(
+@command
+def binas_import(
     kind:Param('what the file is', str, opt=False, choices=list(IMPORT_KINDS))='auto',
     file:Param('the release artifact (.pkl / .pth)', str, opt=False)=None,
     output:str=None, # the binas file to write (JSON, CSV or .pth.tar by kind)
@@ -374,5 +374,3 @@ def _binas_import(
     r = binas_import_file(kind, file, output, space, mobilenet_string, drop_private)
     print(f"{file} -> {r['output']}: {r['kind']}" + ''.join(f', {k} {v}' for k, v in r.items() if k not in ('kind', 'output')))
     return r
-
-binas_import = command(_binas_import)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-from fastcore.script import call_parse
 
 import binas.solvers  # registers brute force, iqcp, bcfw and evo behind `search` (binas/__init__ imports it too)
 from .bilinear import BilinearForm, load_form, resource_form
@@ -30,8 +29,8 @@ from .space import Arch, SearchSpace, encode_archs, named_archs
 from .supernet import load_supernet
 
 # %% auto #0
-__all__ = ['PREDICTOR_TYPES', 'binas_search', 'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut',
-           'Validation', 'anchored_table', 'fitted_images', 'validation_inputs', 'validated_selection', 'run_search']
+__all__ = ['PREDICTOR_TYPES', 'named_points', 'frontier_figure', 'load_predictor', 'load_accuracy_lut', 'Validation',
+           'anchored_table', 'fitted_images', 'validation_inputs', 'validated_selection', 'run_search', 'binas_search']
 
 # %% ../nbs/07d_search_cli.ipynb #6be7b54c
 def named_points(predictor, latency:BilinearForm)->dict[str, tuple[float, float]]:
@@ -306,8 +305,8 @@ def run_search(predictor_type:str, predictor_ckpt_filename:str, nas_optimizer:st
     return result or F
 
 # %% ../nbs/07d_search_cli.ipynb #46107acd
-@call_parse
-def _binas_search(predictor_type:str='estimator', # the predictor kind: estimator, bilinear, quadratic or mlp
+@command
+def binas_search(predictor_type:str='estimator', # the predictor kind: estimator, bilinear, quadratic or mlp
                  predictor_ckpt_filename:str=None, # the predictor file (a bilinear-form JSON for estimator/bilinear)
                  nas_optimizer:str='exact', # the solver: exact, iqcp, bcfw or evo
                  inference_time_limit:float=None, # the latency budget T (unit of the latency form, ms)
@@ -334,5 +333,3 @@ def _binas_search(predictor_type:str='estimator', # the predictor kind: estimato
     v = Validation(checkpoint, data, validate_images, validate_skip, validate_candidates, train_percent, split_seed) if validate else None
     return run_search(predictor_type, predictor_ckpt_filename, nas_optimizer, inference_time_limit, lut_filename, test_accuracy_lut_filename,
                       pareto, output, second_lut_filename, second_time_limit, params_limit, macs_limit, seed, latency_margin, v)
-
-binas_search = command(_binas_search)

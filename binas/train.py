@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Literal, Sequence, get_args, get_origin, get_type_hints
 
 import numpy as np
 import torch
@@ -27,54 +27,56 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam, RMSProp
+from fastai.torch_core import set_seed
 
 from .core import (FileFormatError, atomic_write, barrier, dist_env, in_group, init_distributed, load_checkpoint,
-                        load_weights, progress as progress_loop, progress_mode, save_checkpoint, save_json, seed_everything)
+                        load_weights, progress as progress_loop, progress_mode, save_checkpoint, save_json)
 from .data import DataSplits, make_loader
 from .space import Arch, SearchSpace, build_model
 from .supernet import PathSampler, SuperNet, inplace_distillation_loss, load_heaviest_network, load_supernet, recalibrate_bn, stage_outputs, supernet_meta
 
 # %% auto #0
-__all__ = ['binas_train', 'binas_validate', 'TrainConfig', 'lr_schedule', 'TrainingDiverged', 'StopOnNaN', 'Checkpointer',
-           'DistributedTrainer', 'EpochLines', 'make_learner', 'top1', 'top5', 'new_run_dir', 'resolve_resume',
-           'fit_run', 'evaluate', 'heaviest_meta', 'train_heaviest', 'MultipathDistillation', 'train_supernet', 'kd_kl',
-           'KnowledgeDistillation', 'finetune_meta', 'finetune', 'load_network']
+__all__ = ['TrainConfig', 'lr_schedule', 'TrainingDiverged', 'StopOnNaN', 'Checkpointer', 'DistributedTrainer', 'EpochLines',
+           'make_learner', 'top1', 'top5', 'new_run_dir', 'resolve_resume', 'fit_run', 'evaluate', 'heaviest_meta',
+           'train_heaviest', 'MultipathDistillation', 'train_supernet', 'kd_kl', 'KnowledgeDistillation',
+           'finetune_meta', 'finetune', 'binas_train', 'load_network', 'binas_validate']
 
 # %% ../nbs/03_train.ipynb #e8dc0336
 @dataclass
 class TrainConfig:
     "Hyper-parameters of one training run."
     epochs: int = 3                 # total epochs
-    batch_size: int = 128           # per process
+    batch_size: int = 128           # images per step and process
     lr: float = 0.1                 # peak learning rate
-    opt: str = 'sgd'                # sgd | adamw | rmsprop
-    momentum: float = 0.9
-    weight_decay: float = 1e-5
-    sched: str = 'cosine'           # cosine | step | onecycle | const
+    opt: Literal['sgd', 'adamw', 'rmsprop'] = 'sgd'   # optimiser
+    momentum: float = 0.9           # SGD / RMSprop momentum
+    weight_decay: float = 1e-5      # decoupled weight decay (not on batch-norm and bias)
+    sched: Literal['cosine', 'step', 'onecycle', 'const'] = 'cosine'   # learning-rate schedule
     decay_epochs: float = 2.4       # step schedule: epochs between decays
     decay_rate: float = 0.97        # step schedule: factor per decay
-    warmup_epochs: float = 0.0      # linear warm-up length
+    warmup_epochs: float = 0.0      # linear warm-up length in epochs
     warmup_lr: float = 1e-6         # learning rate at the start of warm-up
-    min_lr: float = 0.0             # cosine: final learning rate
+    min_lr: float = 0.0             # cosine schedule: final learning rate
     drop: float = 0.0               # dropout before the classifier
-    drop_path: float = 0.0          # stochastic depth
+    drop_path: float = 0.0          # stochastic depth rate
     smoothing: float = 0.0          # label smoothing
-    clip_grad: float = 0.0          # clip the global gradient norm to this (0: off)
-    amp: str = 'auto'               # auto (bf16 on CUDA, off on CPU) | bf16 | fp16 | off
-    seed: int = 0
-    workers: int = 0                # data-loader processes
+    clip_grad: float = 0.0          # clip the global gradient norm to this value (0: off; timm's --clip-grad)
+    amp: Literal['auto', 'bf16', 'fp16', 'off'] = 'auto'   # mixed precision (auto: bf16 on CUDA, off on CPU)
+    seed: int = 0                   # seed of shuffling, initialisation and path sampling (binas_train: also of the data split)
+    workers: int = 0                # data-loader worker processes
     limit_train: int = 0            # train on a fixed random subset of this many images (0: all) — for quick runs
-    limit_valid: int = 0            # validate each epoch on a fixed subset of this many images (0: all)
-    device: str = 'auto'            # auto | cpu | cuda
+    limit_valid: int = 0            # validate each epoch on a fixed subset of this many held-out images (0: all)
+    device: Literal['auto', 'cpu', 'cuda'] = 'auto'   # where to train
     channels_last: bool = True      # NHWC memory format (2–2.5× faster training of these networks on CPU, faster on GPU)
 
     def __post_init__(self):
-        checks = {'epochs': self.epochs >= 1, 'batch_size': self.batch_size >= 1, 'lr': self.lr > 0,
-                  'opt': self.opt in ('sgd', 'adamw', 'rmsprop'), 'sched': self.sched in ('cosine', 'step', 'onecycle', 'const'),
-                  'decay_epochs': self.decay_epochs > 0, 'decay_rate': 0 < self.decay_rate <= 1,
-                  'warmup_epochs': 0 <= self.warmup_epochs < self.epochs, 'amp': self.amp in ('auto', 'bf16', 'fp16', 'off'),
-                  'drop': 0 <= self.drop < 1, 'drop_path': 0 <= self.drop_path < 1, 'smoothing': 0 <= self.smoothing < 1,
-                  'clip_grad': self.clip_grad >= 0, 'device': self.device in ('auto', 'cpu', 'cuda')}
+        hints = get_type_hints(TrainConfig)   # the choices of a `Literal` field are its values (also the flags' choices)
+        checks = {f.name: getattr(self, f.name) in get_args(hints[f.name]) for f in fields(self) if get_origin(hints[f.name]) is Literal}
+        checks.update({'epochs': self.epochs >= 1, 'batch_size': self.batch_size >= 1, 'lr': self.lr > 0,
+                       'decay_epochs': self.decay_epochs > 0, 'decay_rate': 0 < self.decay_rate <= 1,
+                       'warmup_epochs': 0 <= self.warmup_epochs < self.epochs,
+                       'drop': 0 <= self.drop < 1, 'drop_path': 0 <= self.drop_path < 1, 'smoothing': 0 <= self.smoothing < 1,
+                       'clip_grad': self.clip_grad >= 0})
         bad = [k for k, ok in checks.items() if not ok]
         if bad: raise ValueError(f"invalid training setting {bad[0]}={getattr(self, bad[0])!r}")
 
@@ -272,7 +274,7 @@ def fit_run(learn:Learner, cfg:TrainConfig, out_dir:str|Path, # the run folder
         _set_rng_state(ck['rng'])
         start, history, best = ck['epoch'], ck['history'], ck['best']
         if start >= cfg.epochs: return {'history': history, 'best': best, 'out_dir': out_dir, 'model': _unwrap(learn.model)}
-    else: seed_everything(cfg.seed + dist_env().rank)
+    else: set_seed(cfg.seed + dist_env().rank)
     if dist_env().is_main:
         out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(out_dir / 'args.yaml', yaml.safe_dump({'config': asdict(cfg), **{k: v for k, v in meta.items() if k != 'space'},
@@ -415,14 +417,10 @@ def finetune(arch:Arch, splits:DataSplits, cfg:TrainConfig,
     return fit_run(learn, cfg, out_dir, finetune_meta(arch, splits.num_classes), resume)
 
 # %% ../nbs/03_train.ipynb #40066778
-from fastcore.script import call_parse, Param, store_true
-from .core import command
+from fastcore.script import Param, store_true
+from .core import command, config_flags
 from .data import data_shape, get_data
 from .space import get_space
-
-def _cfg_from(**kw)->TrainConfig:
-    names = {f.name for f in fields(TrainConfig)}
-    return TrainConfig(**{k: v for k, v in kw.items() if k in names})
 
 def _cli_space(space:str|None, data:str, in_chans:int|None=None, resolution:int|None=None, width_mult:float|None=None,
                depths:str|None=None, default:str|None=None)->SearchSpace:
@@ -473,8 +471,8 @@ def _report_run(r:dict)->dict:
     print(f"done: {len(r['history'])} epochs, best held-out top-1 {best:.2f}%; checkpoints in {r['out_dir']}")
     return r
 
-@call_parse
-def _binas_train(
+@command(aliases={'-b': '--batch_size'}, flags=config_flags(TrainConfig))
+def binas_train(
     data:Param("'fashion-mnist' or an ImageFolder root (train/, val/)", str, opt=False, nargs='?')='fashion-mnist',
     heaviest_network:store_true=False, # stage 1: train the heaviest network (w_h)
     train_elastic_model:store_true=False, # stage 2: train the super-network from w_h (needs --initial_checkpoint_IKD)
@@ -495,37 +493,16 @@ def _binas_train(
     depths:str=None, # derive the space with these depths for every stage, e.g. 1-3 or 2,3,4
     train_percent:float=80, # % of the training set that trains weights (the rest is the held-out search split)
     augment:bool=True, # augment training images (--no-augment: none; converges faster in short schedules)
-    batch_size:int=128, # images per step and process (-b)
-    epochs:int=3, # total epochs
-    lr:float=0.1, # peak learning rate
-    opt:Param('optimiser', str, choices=['sgd', 'adamw', 'rmsprop'])='sgd',
-    momentum:float=0.9, # SGD / RMSprop momentum
-    weight_decay:float=1e-5, # decoupled weight decay (not on batch-norm and bias)
-    sched:Param('learning-rate schedule', str, choices=['cosine', 'step', 'onecycle', 'const'])='cosine',
-    decay_epochs:float=2.4, # step schedule: epochs between decays
-    decay_rate:float=0.97, # step schedule: factor per decay
-    warmup_epochs:float=0.0, # linear warm-up length in epochs
-    warmup_lr:float=1e-6, # learning rate at the start of warm-up
-    min_lr:float=0.0, # cosine schedule: final learning rate
-    drop:float=0.0, # dropout before the classifier
-    drop_path:float=0.0, # stochastic depth rate
-    smoothing:float=0.0, # label smoothing
-    clip_grad:float=0.0, # clip the global gradient norm to this value (0: off; timm's --clip-grad)
-    amp:Param('mixed precision (auto: bf16 on CUDA, off on CPU)', str, choices=['auto', 'bf16', 'fp16', 'off'])='auto',
-    device:Param('where to train', str, choices=['auto', 'cpu', 'cuda'])='auto',
-    seed:int=0, # seed of data split, shuffling, initialisation and path sampling
-    workers:int=0, # data-loader worker processes
-    limit_train:int=0, # train on a fixed random subset of this many images (0: all)
-    limit_valid:int=0, # validate each epoch on a fixed subset of this many held-out images (0: all)
     output:str='outputs/train', # root folder of run folders
     resume:str=None, # continue a killed run: its folder or last.pth.tar
+    **cfg, # the training settings: `TrainConfig`'s fields, each a flag (`--epochs`, `--lr`, `-b` ...)
 ):
     "Train the heaviest network, the super-network, or a searched network (the original release's train.py)."
-    cfg = _cfg_from(**locals())
-    seed_everything(seed)   # before anything draws: the initialisation is part of what --seed fixes
+    cfg = TrainConfig(**cfg)
+    set_seed(cfg.seed)   # before anything draws: the initialisation is part of what --seed fixes
     sp = _cli_space(space, data, in_chans, resolution, width_mult, depths,
                     default='demo' if data.lower() in ('fashion-mnist', 'fmnist') else 'imagenet')
-    splits = get_data(data, sp.resolution, train_percent, seed, augment)
+    splits = get_data(data, sp.resolution, train_percent, cfg.seed, augment)
     out = _run_dir(output, resume, sp.resolution)
     if train_elastic_model: r = _train_elastic(splits, cfg, initial_checkpoint_IKD, groups, ikd_dividor, gamma_knowledge, real_KD, sandwich, out, resume)
     elif mobilenet_string or transform_model_to_mobilenet:
@@ -533,8 +510,6 @@ def _binas_train(
     elif heaviest_network: r = train_heaviest(splits, sp, cfg, out, resume)
     else: raise ValueError('choose a stage: --heaviest_network, --train_elastic_model or --mobilenet_string')
     return _report_run(r)
-
-binas_train = command(_binas_train, aliases={'-b': '--batch_size'})
 
 # %% ../nbs/03_train.ipynb #80568eeb
 def load_network(mobilenet_string:str|None=None, checkpoint:str|None=None, model:str|None=None, space:str|SearchSpace|None=None,
@@ -557,8 +532,8 @@ def load_network(mobilenet_string:str|None=None, checkpoint:str|None=None, model
     load_weights(m, ck['model'], checkpoint)
     return m.eval()
 
-@call_parse
-def _binas_validate(
+@command(aliases={'-b': '--batch_size'})
+def binas_validate(
     data:Param("'fashion-mnist' or an ImageFolder root (validates on val/)", str, opt=False, nargs='?')='fashion-mnist',
     mobilenet_string:str=None, # architecture string (default: the one the checkpoint records)
     checkpoint:str=None, # weights: a binas checkpoint (heaviest, super-network, fine-tuned) or a plain state dict
@@ -591,5 +566,3 @@ def _binas_validate(
     print(f"top-1 {r['top1']:.2f}%  top-5 {r['top5']:.2f}%  loss {r['loss']:.4f}  ({r['n']} images, {split} split)")
     if output: save_json(r, output)
     return r
-
-binas_validate = command(_binas_validate, aliases={'-b': '--batch_size'})

@@ -108,3 +108,16 @@ def test_bad_checkpoints(tmp_path):
     assert 'trunc.pth.tar' in msg and 'truncated or corrupt' in msg
     msg = _one_line_error(cli('binas_validate', '--checkpoint', good, '--mobilenet_string', str(Arch.lightest(sp))))
     assert 'another architecture' in msg
+
+
+@pytest.mark.parametrize('seed', [0, 1, 7, 123456, 2**31, 2**32 - 2])
+def test_set_seed_draws_as_seed_everything(seed):
+    "fastai's `set_seed` replaced binas's `seed_everything` (random, numpy with seed % 2**32, torch): the same draws for seeds below 2**32 - 1."
+    import random
+    import numpy as np
+    from fastai.torch_core import set_seed
+    draws = lambda: (random.random(), float(np.random.rand()), float(torch.rand(1)), int(torch.randint(0, 10**6, (1,))))
+    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)   # the body of the former binas.core.seed_everything
+    before = draws()
+    set_seed(seed)
+    assert draws() == before
