@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from fastcore.parallel import parallel
 
 import binas
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command_table', 'console_scripts', 'run_command']
+__all__ = ['COMMANDS', 'command_table', 'console_scripts', 'run_command', 'run_commands']
 
 # %% ../nbs/09_cli.ipynb #8b96df48
 COMMANDS = [  # (original script, binas command, what it does, notebook)
@@ -57,3 +58,9 @@ def run_command(name:str, *args:str, timeout:float=300, env:dict|None=None)->sub
     code = f'import sys; sys.argv[0] = {name!r}; from {mod} import {fn}; {fn}()'
     return subprocess.run([sys.executable, '-c', code, *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
+
+def run_commands(calls:list[tuple], # (name, *args) per command
+                 n_workers:int|None=None, # commands at once (None: one per CPU core)
+                )->list[subprocess.CompletedProcess]:
+    "`run_command` for several commands at once (each its own process: most of a command's start is importing torch), results in order."
+    return list(parallel(lambda c: run_command(*c), calls, n_workers=n_workers or os.cpu_count() or 1, threadpool=True, progress=False))
