@@ -21,6 +21,7 @@ def jobs(a)->list[tuple[str, list[str]]]:
         return [('super-network step vs its limit and the static heaviest (CUDA, bf16)', ['supernet_step.py', '--device', 'cuda'])]
     out = [('super-network step vs its limit and the static heaviest (CPU)', ['supernet_step.py', '--device', 'cpu', '--rounds', '2']),
            ('CPU training-step levers vs fp32', ['train_throughput.py', '--steps', '10']),
+           ('two torch jobs on the cores vs one alone', ['oversubscription.py', '--steps', '10']),
            ('multipath strategies vs the static heaviest', ['multipath_strategies.py', '--steps', '4', '--groups', '1', '4']),
            ('BCFW and evolution vs the release on its instance shape', ['release_instance.py', '--seeds', '0,1,2']),
            ('search: every solver per budget', ['search.py', '--budgets', '6', '--params_budgets', '0'])]

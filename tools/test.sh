@@ -15,7 +15,8 @@ if [ -n "$(git status --porcelain -- binas)" ]; then
 fi
 
 step "notebooks (nbdev_test; slow and gpu cells skipped)"
-nbdev_test --n_workers 2
+# one torch thread per notebook kernel: two kernels with two threads each on two cores run 2-12x slower (bench/oversubscription.py)
+OMP_NUM_THREADS=1 nbdev_test --n_workers 2
 
 step "pytest"
 python -m pytest -q tests --ignore=tests/test_docs.py
