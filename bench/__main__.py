@@ -24,7 +24,8 @@ def jobs(a)->list[tuple[str, list[str]]]:
            ('two torch jobs on the cores vs one alone', ['oversubscription.py', '--steps', '10']),
            ('multipath strategies vs the static heaviest', ['multipath_strategies.py', '--steps', '4', '--groups', '1', '4']),
            ('BCFW and evolution vs the release on its instance shape', ['release_instance.py', '--seeds', '0,1,2']),
-           ('search: every solver per budget', ['search.py', '--budgets', '6', '--params_budgets', '0'])]
+           ('search: every solver per budget', ['search.py', '--budgets', '6', '--params_budgets', '0']),
+           ("a user's small folder: binas_train + binas_validate vs the bare loop of the same work", ['user_train.py', '--epochs', '2'])]
     if a.checkpoint:
         out += [('one-shot evaluation vs plain inference', ['oneshot_eval.py', '--checkpoint', a.checkpoint, '--archs', '10']),
                 ('contributions: prefix reuse vs from the stem', ['contributions.py', '--checkpoint', a.checkpoint, '--num_iter', '4'])]
