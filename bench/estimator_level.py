@@ -7,12 +7,12 @@ batch-norm batch of the contributions (64) and of one-shot evaluation (100), on 
 import argparse, time
 
 import numpy as np
-import torch
 
 from binas.core import load_json
-from binas.demo import DemoConfig, Run, _images, _oneshot_net
-from binas.estimator import oneshot_accuracy
+from binas.demo import DemoConfig, Run, image_sets
+from binas.estimator import eval_images, oneshot_accuracy
 from binas.space import sample_archs
+from binas.supernet import load_supernet
 
 
 def main(argv=None):
@@ -22,7 +22,8 @@ def main(argv=None):
     p.add_argument('--seed', type=int, default=123)
     a = p.parse_args(argv)
     run = Run(a.run, DemoConfig())
-    net, (x, y) = _oneshot_net(run), _images(run, 'fit')
+    skip, n_fit = image_sets(run)['fit']
+    net, (x, y) = load_supernet(run.path('supernet', 'last.pth.tar')), eval_images(run.splits.search, n_fit, run.cfg.seed, skip=skip)
     archs = sample_archs(a.archs, run.space, seed=a.seed)
     print(f"a0 of the run's estimator: {load_json(run.path('state.json'))['contributions']['a0']:.2f}%")
     for n in (len(y), run.cfg.sample_images):
@@ -34,5 +35,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    torch.set_num_threads(2)
     main()

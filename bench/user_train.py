@@ -8,9 +8,9 @@ a validation pass per epoch, then `binas_validate` from the checkpoint). The bas
 machine, is the same network (the trained checkpoint's, rebuilt) doing the same optimiser steps and validation forward
 passes in one plain PyTorch loop on tensors already in memory, in the same memory format and thread count: the compute a
 perfect pipeline would pay. The ratio (CPU seconds of the commands / CPU seconds of the loop) is what the commands cost
-over that limit; the test keeps only the deterministic part (epochs run, validations done, images seen).
+over that limit; the test keeps only the deterministic part (epochs run, a validation after each, optimiser steps taken).
 """
-import argparse, json, math, os, resource, subprocess, sys, tempfile, time
+import argparse, json, math, resource, sys, tempfile, time
 from pathlib import Path
 
 import torch
@@ -18,7 +18,7 @@ import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
-from test_user_data import TRAIN, make_digits   # noqa: E402  (the test's data and flags: the bench times what the test runs)
+from test_user_data import TRAIN, _cmd, make_digits   # noqa: E402  (the test's data, flags and runner: the bench times what the test runs)
 
 from binas.core import load_checkpoint   # noqa: E402
 from binas.supernet import load_heaviest_network   # noqa: E402
@@ -31,28 +31,22 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _children_cpu()->float:
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
-
-
-def _self_cpu()->float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+def _cpu(who:int)->float:
+    "CPU seconds (user + system) of `resource.RUSAGE_SELF` or `RUSAGE_CHILDREN` so far."
+    ru = resource.getrusage(who)
     return ru.ru_utime + ru.ru_stime
 
 
 def run_commands(data:Path, out:Path, epochs:int)->tuple[float, float, Path]:
     "Run binas_train then binas_validate as subprocesses; (CPU s, wall s, run folder)."
-    flags = [str(a) for a in TRAIN]
-    flags[flags.index('--epochs') + 1] = str(epochs)
-    env = {**os.environ, 'PYTHONPATH': str(ROOT), 'PYTHONWARNINGS': 'ignore'}
-    exe = lambda n: [str(Path(sys.executable).with_name(n))]
-    c0, t0 = _children_cpu(), time.time()
-    subprocess.run([*exe('binas_train'), str(data), *flags, '--output', str(out / 'runs')], check=True, env=env, capture_output=True)
+    flags = [epochs if prev == '--epochs' else a for prev, a in zip([None, *TRAIN], TRAIN)]
+    c0, t0 = _cpu(resource.RUSAGE_CHILDREN), time.time()
+    r = _cmd('binas_train', data, *flags, '--output', out / 'runs')
+    if r.returncode: sys.exit(f'binas_train failed:\n{r.stderr[-3000:]}')
     run, = (out / 'runs').iterdir()
-    subprocess.run([*exe('binas_validate'), str(data), '--checkpoint', str(run / 'model_best.pth.tar'), '--device', 'cpu',
-                    '--output', str(out / 'val.json')], check=True, env=env, capture_output=True)
-    return _children_cpu() - c0, time.time() - t0, run
+    r = _cmd('binas_validate', data, '--checkpoint', run / 'model_best.pth.tar', '--device', 'cpu', '--output', out / 'val.json')
+    if r.returncode: sys.exit(f'binas_validate failed:\n{r.stderr[-3000:]}')
+    return _cpu(resource.RUSAGE_CHILDREN) - c0, time.time() - t0, run
 
 
 def bare_loop(run:Path, n_images:int, n_val:int, epochs:int, batch:int)->tuple[float, float]:
@@ -62,9 +56,10 @@ def bare_loop(run:Path, n_images:int, n_val:int, epochs:int, batch:int)->tuple[f
     net = net.to(memory_format=torch.channels_last).train()
     opt = torch.optim.AdamW(net.parameters(), lr=0.005, weight_decay=0.05)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.randn(batch, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    chans, side = (int(TRAIN[TRAIN.index(f) + 1]) for f in ('--in_chans', '--resolution'))
+    x = torch.randn(batch, chans, side, side).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,))
-    c0, t0 = _self_cpu(), time.time()
+    c0, t0 = _cpu(resource.RUSAGE_SELF), time.time()
     for _ in range(epochs):
         net.train()
         for _ in range(n_train // batch):   # the training loader drops the last partial batch
@@ -75,7 +70,7 @@ def bare_loop(run:Path, n_images:int, n_val:int, epochs:int, batch:int)->tuple[f
     net.eval()
     with torch.no_grad():   # binas_validate's pass
         for _ in range(math.ceil(n_val / batch)): net(x)
-    return _self_cpu() - c0, time.time() - t0
+    return _cpu(resource.RUSAGE_SELF) - c0, time.time() - t0
 
 
 def main(argv=None):
