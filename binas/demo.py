@@ -37,12 +37,14 @@ from .demo_report import write_report
 from fastcore.script import Param, store_true
 
 # %% auto #0
-__all__ = ['STAGES', 'MEASURE_PASSES', 'DemoConfig', 'Run', 'stage', 'train_cfg', 'heaviest', 'supernet', 'heaviest_path_top1',
-           'latency', 'image_sets', 'report_images', 'contributions', 'samples', 'predictors', 'chunk_timer', 'search',
-           'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'report', 'run_demo', 'run_stages',
-           'binas_demo']
+__all__ = ['BEFORE', 'STAGES', 'MEASURE_PASSES', 'DemoConfig', 'Run', 'stage', 'train_cfg', 'heaviest', 'supernet',
+           'heaviest_path_top1', 'latency', 'image_sets', 'report_images', 'contributions', 'samples', 'predictors',
+           'chunk_timer', 'search', 'measure', 'oneshot_record', 'reference_metrics', 'finetune_all', 'report',
+           'run_demo', 'run_stages', 'binas_demo']
 
 # %% ../nbs/10_demo.ipynb #afff01c1
+BEFORE = {'contrib_draws': 1, 'level_paths': 0}   # settings added since runs were first recorded: the values that reproduce the code before them
+
 @dataclass
 class DemoConfig:
     "Every setting of a demo run (recorded in `config.json`)."
@@ -67,9 +69,11 @@ class DemoConfig:
     lut_repeats: int = 30              # timed runs per latency-table measurement
     lut_calibration: int = 60          # end-to-end measurements that calibrate the table (notebook 04b; 0: none)
     threads: int = 1                   # threads of latency measurements
-    contrib_images: int = 6144         # search-split images per contribution measurement (96 path draws × 64 images)
+    contrib_images: int = 6144         # search-split images per contribution measurement (96 chunks × 64 images)
     estimator_score: str = 'cal'       # per-image outcome the estimator's terms are measured with (a₀ is top-1): see notebook 05
     estimator_shrink: bool = True      # empirical-Bayes shrinkage of the terms by their errors: calibrated predictions, no argmax optimism
+    contrib_draws: int = 2             # path draws per chunk of contribution images (notebook 05): as much τ as twice the images
+    level_paths: int = 2               # per draw, unpinned measurements on independent path draws that pin down a₀ (notebook 05)
     samples: int = 300                 # random sub-networks with one-shot accuracy (fit + test)
     test_samples: int = 100            # of which held out to test predictors; also the reference set measured on the reporting images
     sample_images: int = 1000          # search-split images per one-shot evaluation
@@ -95,6 +99,11 @@ class DemoConfig:
         if self.procs < 1: raise ValueError(f'procs={self.procs}: at least one process')
 
     @classmethod
+    def of_run(cls, folder:str|Path)->DemoConfig:
+        "The settings a run folder was started with; settings added since read as the values that reproduce the older code (`BEFORE`)."
+        return cls(**{**BEFORE, **load_json(Path(folder) / 'config.json', 'demo settings')})
+
+    @classmethod
     def quick(cls, **kw)->DemoConfig:
         "The same pipeline at toy size (a minute or two): for tests and smoke runs."
         return cls(**{**dict(limit_train=384, heaviest_epochs=1, heaviest_lr=0.05, supernet_epochs=1, supernet_lr=0.01, supernet_batch=64, lut_repeats=3, lut_calibration=12, contrib_images=128, samples=40,
@@ -109,7 +118,7 @@ class Run:
         self.dir.mkdir(parents=True, exist_ok=True)
         cf = self.dir / 'config.json'
         if cf.exists():
-            old = load_json(cf, 'demo settings')
+            old = {**BEFORE, **load_json(cf, 'demo settings')}
             diff = sorted(k for k in set(old) | set(asdict(cfg)) if old.get(k) != asdict(cfg).get(k))
             if diff: raise ValueError(f'run folder {str(self.dir)!r} was started with other settings ({", ".join(diff)}); '
                                       'use another --out, or the same settings to resume')
@@ -224,9 +233,11 @@ def contributions(run:Run)->dict:
     "Stage 4: the accuracy estimator from 256 contribution measurements on the search split."
     c, net = run.cfg, _oneshot_net(run)
     contribs = measure_contributions(net, run.splits.search, run.space, num_iter=max(1, c.contrib_images // 64), batch_size=64,
-                                     seed=c.seed, path=run.path('contributions.jsonl'))   # each rank its share of the decisions
+                                     seed=c.seed, path=run.path('contributions.jsonl'), level_paths=c.level_paths,
+                                     draws=c.contrib_draws)   # each rank its share of the decisions
     if not dist_env().is_main: return {}
-    form = save_estimator(contribs, run.path('estimator.json'), c.estimator_score, c.estimator_shrink, meta={'images': c.contrib_images})
+    form = save_estimator(contribs, run.path('estimator.json'), c.estimator_score, c.estimator_shrink, meta={'images': c.contrib_images,
+                          'draws': c.contrib_draws, 'level_paths': c.level_paths})
     return {'a0': form.const, 'score': c.estimator_score, 'shrink': c.estimator_shrink}
 
 @stage(parallel=True)

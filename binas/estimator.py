@@ -27,11 +27,11 @@ from .calibrate import load_latency_form
 
 # %% auto #0
 __all__ = ['SCORES', 'LOGP_FLOOR', 'REUSE', 'SUMMARY', 'eval_images', 'calibrated_log_softmax', 'image_scores', 'score_index',
-           'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'decision_keys', 'contribution_meta', 'key_start',
-           'prefix_cache', 'measure_contributions', 'estimator_form', 'decision_groups', 'shrink_deviations',
-           'Contributions', 'top1_slope', 'contribution_form', 'bootstrap_forms', 'term_errors', 'predict_se',
-           'save_estimator', 'load_estimator', 'estimator_bootstrap', 'outcome_summary', 'sample_accuracies',
-           'save_samples', 'load_samples', 'binas_contrib', 'binas_sample']
+           'mean_se', 'oneshot_scores', 'oneshot_accuracy', 'decision_keys', 'level_keys', 'key_paths',
+           'contribution_meta', 'key_start', 'prefix_cache', 'draw_seed', 'draw_key', 'measure_contributions',
+           'estimator_form', 'decision_groups', 'shrink_deviations', 'Contributions', 'top1_slope', 'contribution_form',
+           'bootstrap_forms', 'term_errors', 'predict_se', 'save_estimator', 'load_estimator', 'estimator_bootstrap',
+           'outcome_summary', 'sample_accuracies', 'save_samples', 'load_samples', 'binas_contrib', 'binas_sample']
 
 # %% ../nbs/05_estimator.ipynb #54d9d5d3
 def eval_images(data, # a Dataset, or an iterable of (images, labels) batches
@@ -135,11 +135,21 @@ def decision_keys(space:SearchSpace)->list[str]:
     keys = ['base'] + [f'depth/{s}/{d}' for s, st in enumerate(space.stages) for d in st.depths]
     return keys + [f'op/{s}/{b}/{c}' for s, st in enumerate(space.stages) for b in range(max(st.depths)) for c in range(len(space.ops))]
 
+def level_keys(n:int)->list[str]:
+    "`n` more unpinned measurements, each on its own independent path draws: they pin down a₀ (see `estimator_form`)."
+    return [f'level/{i}' for i in range(n)]
+
 def _pins(key:str)->tuple[dict, dict]:
     "(ops, depths) pins of a decision key."
     kind, *v = key.split('/')
     v = [int(i) for i in v]
     return ({(v[0], v[1]): v[2]}, {}) if kind == 'op' else ({}, {v[0]: v[1]}) if kind == 'depth' else ({}, {})
+
+def key_paths(space:SearchSpace, key:str, n:int, seed:int)->list[Arch]:
+    "The `n` path draws of a measurement: the coupled draws of `seed` with the key's pin; a `level` key's own independent draws."
+    kind, *v = key.split('/')
+    if kind == 'level': return PathSampler(space).coupled(n, [seed, 1, int(v[0])])
+    return PathSampler(space, None, *_pins(key)).coupled(n, seed)
 
 # %% ../nbs/05_estimator.ipynb #b466c9ae
 def _plain(meta:dict)->dict:
@@ -158,7 +168,7 @@ def key_start(key:str, # a `decision_keys` key
              )->tuple[int, int]:
     "(stage, block) where a decision's path first differs from the unpinned one: an op pinned at position b of stage s leaves everything before it unchanged, a depth d of stage s everything up to block d; with less reuse, the start of stage s, or of the network."
     kind, *v = key.split('/')
-    if kind == 'base' or reuse is False: return 0, 0
+    if kind in ('base', 'level') or reuse is False: return 0, 0
     s, b = int(v[0]), int(v[1])
     return (s, b) if reuse in (True, 'block') else (s, 0)
 
@@ -175,18 +185,43 @@ def prefix_cache(net:SuperNet, feats:torch.Tensor, # one chunk's `stem_features`
 def _measure_key(net:SuperNet, key:str, cache:list, ys:list, seed:int, reuse:bool|str)->list:
     "Per-chunk mean outcomes of one decision: chunk k on coupled draw k, from the first block the pin changes."
     s0, b0 = key_start(key, reuse)
-    paths = PathSampler(net.space, None, *_pins(key)).coupled(len(ys), seed)
+    paths = key_paths(net.space, key, len(ys), seed)
     return [image_scores(net.path_logits(c[s0][b0], a, s0, b0), t).mean(0).tolist() for c, a, t in zip(cache, paths, ys)]
+
+def draw_seed(seed:int, draw:int)->int:
+    "Seed of the `draw`-th path draw of every chunk: draw 0 is `seed` itself (the paper's one draw per chunk), later ones independent."
+    return seed if draw == 0 else int(np.random.SeedSequence([seed, 2, draw]).generate_state(1)[0])
+
+def draw_key(key:str, draw:int)->str:
+    "The store key of a measurement on draw `draw` (draw 0: the key itself, as stores with one draw hold it)."
+    return key if draw == 0 else f'{key}@{draw}'
+
+def _draw_of(k:str)->int: return int(k.split('@')[1]) if '@' in k else 0
+
+def _measure_draw(net:SuperNet, feats:list, ys:list, keys:list[str], seed:int, reuse:bool|str, store, say:Callable)->dict:
+    "Measure the store keys `keys`, all of one draw (`seed`: its `draw_seed`), on every chunk; each is stored as soon as it is done."
+    if not keys: return {}
+    sp, res, t0 = net.space, {}, time.perf_counter()
+    base = PathSampler(sp).coupled(len(feats), seed)
+    full = PathSampler(sp, depths={s: max(st.depths) for s, st in enumerate(sp.stages)}).coupled(len(feats), seed)
+    cache = [prefix_cache(net, f, a, fa, reuse) for f, a, fa in zip(feats, base, full)]
+    for i, k in enumerate(keys):
+        res[k] = _measure_key(net, k.split('@')[0], cache, ys, seed, reuse)
+        if store is not None: store.add(k, res[k])
+        if (i + 1) % 32 == 0: say(f'draw {_draw_of(k)}: {i + 1}/{len(keys)} measured ({time.perf_counter() - t0:.0f} s)')
+    return res
 
 def measure_contributions(net:SuperNet, # trained super-network (w*)
                           loader_or_dataset, # the search split (Dataset or batches)
                           space:SearchSpace|None=None, # must be the network's (default)
-                          num_iter:int=8, # chunks (path draws) per repeat
+                          num_iter:int=8, # chunks of images per repeat
                           batch_size:int=64, # images per chunk = batch-norm batch
                           epochs:int=1, # repeats of num_iter chunks
+                          draws:int=1, # path draws per chunk of images (1: the paper's protocol); a chunk's draws are averaged
                           seed:int=0, # images and path draws
                           path:str|Path|None=None, # a result store: cache, resume, shard
-                          keys:Sequence[str]|None=None, # a subset of `decision_keys` (default: all)
+                          keys:Sequence[str]|None=None, # a subset of `decision_keys` and `level_keys` (default: all of both)
+                          level_paths:int=0, # `level_keys`: unpinned measurements on independent draws (a₀'s precision)
                           channels_last:bool=True,
                           meta:dict|None=None, # more settings to record in the store (e.g. the checkpoint)
                           log:Callable|None=None, # progress messages
@@ -197,37 +232,34 @@ def measure_contributions(net:SuperNet, # trained super-network (w*)
     if space != net.space: raise ValueError('measure_contributions: the space is not the super-network\'s')
     if reuse_prefix not in REUSE + (True,): raise ValueError(f'reuse_prefix={reuse_prefix!r}: one of {REUSE}')
     if min(num_iter, batch_size, epochs) < 1: raise ValueError('num_iter, batch_size and epochs must be ≥ 1')
-    keys = list(keys or decision_keys(space))
+    if level_paths < 0 or draws < 1: raise ValueError(f'level_paths must be ≥ 0 and draws ≥ 1, got {level_paths} and {draws}')
+    keys = list(keys or decision_keys(space) + level_keys(level_paths))
+    want = [draw_key(k, j) for j in range(draws) for k in keys]
     x, y = eval_images(loader_or_dataset, num_iter * epochs * batch_size, seed)
     env = dist_env()
-    md = contribution_meta(net, num_iter, batch_size, epochs, seed, len(y), meta)
+    md = contribution_meta(net, num_iter, batch_size, epochs, seed, len(y), {**(meta or {}), **({'draws': draws} if draws > 1 else {})})
     done = ResultStore.merged(path, md) if path is not None else {}
     store = ResultStore(path, md, env.rank) if path is not None else None
-    todo = [k for k in shard(keys, env.rank, env.world) if k not in done]
+    todo = [k for k in shard(want, env.rank, env.world) if k not in done]
     say = log or (lambda *a: None)
-    say(f'rank {env.rank}: {len(todo)} decisions to measure ({len(keys) - len(todo)} cached or on other ranks)')
+    say(f'rank {env.rank}: {len(todo)} decisions to measure ({len(want) - len(todo)} cached or on other ranks)')
     net = _prepare(net, channels_last)
     feats, dev = net.stem_features(x, batch_size, channels_last), next(net.parameters()).device
     ys = [t.to(dev) for t in y.split(batch_size)]
-    res, t0 = {}, time.perf_counter()
+    res = {}
     with torch.inference_mode(), batch_stat_bn(net):
-        base = PathSampler(space).coupled(len(feats), seed)
-        full = PathSampler(space, depths={s: max(st.depths) for s, st in enumerate(space.stages)}).coupled(len(feats), seed)
-        cache = [prefix_cache(net, f, a, fa, reuse_prefix) for f, a, fa in zip(feats, base, full)] if todo else []
-        for i, k in enumerate(todo):
-            res[k] = _measure_key(net, k, cache, ys, seed, reuse_prefix)
-            if store is not None: store.add(k, res[k])
-            if (i + 1) % 32 == 0: say(f'rank {env.rank}: {i + 1}/{len(todo)} measured ({time.perf_counter() - t0:.0f} s)')
+        for j in range(draws):
+            res.update(_measure_draw(net, feats, ys, [k for k in todo if _draw_of(k) == j], draw_seed(seed, j), reuse_prefix, store, say))
     if path is not None:
         barrier()
         res = ResultStore.merged(path, md)
-    missing = [k for k in keys if k not in res]
+    missing = [k for k in want if k not in res]
     if missing: raise RuntimeError(f'contributions: {len(missing)} decisions missing after the run (first {missing[0]!r})')
-    return Contributions(space, keys, np.array([res[k] for k in keys], float))
+    return Contributions(space, keys, np.array([[res[draw_key(k, j)] for j in range(draws)] for k in keys], float).mean(1))
 
 # %% ../nbs/05_estimator.ipynb #ed1c4a1c
 def estimator_form(contribs:dict[str, float], # measurements by `decision_keys` key
-                   space:SearchSpace, # the space they were measured in
+                   space:SearchSpace, # the space they were measured in (`level_keys`, if any, refine a₀)
                   )->BilinearForm:
     "The bilinear accuracy estimator a₀ + qᵀβ + rᵀα + αᵀQβ of the contribution measurements (see above)."
     missing = [k for k in decision_keys(space) if k not in contribs]
@@ -247,7 +279,8 @@ def estimator_form(contribs:dict[str, float], # measurements by `decision_keys` 
             else:
                 for di, d in enumerate(st.depths):
                     if d >= b + 1: f.bil[idx, space.beta_index(s, di)] = r
-    f.const = float(np.mean(a0))
+    level = [v for k, v in contribs.items() if k.startswith('level/')]
+    f.const = float((np.mean(a0) + np.sum(level)) / (1 + len(level)))   # a0's parts share one draw per chunk: one more draw
     return f
 
 # %% ../nbs/05_estimator.ipynb #7fa2bf1d
@@ -275,9 +308,9 @@ def shrink_deviations(chunks:np.ndarray, # (keys, chunks) per-chunk values of on
 
 @dataclass
 class Contributions:
-    "The contribution measurements: for every decision key, the mean outcomes (`SCORES`) of each chunk — one coupled path draw on its own images."
+    "The contribution measurements: for every decision key, the mean outcomes (`SCORES`) of each chunk — its own images, on its coupled path draw(s)."
     space: SearchSpace
-    keys: list[str] # `decision_keys` of the space
+    keys: list[str] # `decision_keys` of the space (and any `level_keys`)
     chunks: np.ndarray # (keys, chunks, scores): mean of each score over each chunk
 
     def __post_init__(self):
@@ -495,7 +528,9 @@ def binas_contrib(
     num_iter:int=8, # chunks of images (each on its own path draw) per repeat
     batch_size:int=64, # images per chunk = batch-norm batch (-b)
     epochs:int=1, # repeats of num_iter chunks per measurement
+    draws:int=1, # path draws per chunk of images, averaged (1: the original protocol)
     seed:int=0, # images and path draws
+    level_paths:int=0, # more unpinned measurements on independent draws, for a0 (not in the original protocol)
     score:Param('per-image outcome the terms are measured with (a0 is always top-1)', str, choices=list(SCORES))='cal',
     shrink:store_true=False, # empirical-Bayes shrinkage of every term by its standard error
     train_percent:float=80, # defines the search split (must match training)
@@ -510,8 +545,8 @@ def binas_contrib(
     ds = _search_split(data, net.space, train_percent, split_seed)
     out = Path(output)
     t0 = time.perf_counter()
-    c = measure_contributions(net, ds, num_iter=num_iter, batch_size=batch_size, epochs=epochs, seed=seed,
-                              path=out / 'contributions.jsonl', meta={**_ckpt_id(checkpoint), 'data': data,
+    c = measure_contributions(net, ds, num_iter=num_iter, batch_size=batch_size, epochs=epochs, draws=draws, seed=seed,
+                              level_paths=level_paths, path=out / 'contributions.jsonl', meta={**_ckpt_id(checkpoint), 'data': data,
                               'train_percent': train_percent, 'split_seed': split_seed},
                               log=lambda m: print(m, flush=True))
     if env.is_main:
