@@ -38,7 +38,7 @@ def references(sc:np.ndarray)->dict:
     return out
 
 
-def levers(c:Contributions, archs, refs:dict, batch_size:int)->pd.DataFrame:
+def levers(c:Contributions, archs, refs:dict, batch_size:int, draws:int=1)->pd.DataFrame:
     "τ and Spearman of every score × shrinkage × number of chunks (disjoint subsets) against both references."
     n, rows = c.chunks.shape[1], []
     for k in sorted({max(1, n // 4), max(1, n // 2), n}):
@@ -50,7 +50,7 @@ def levers(c:Contributions, archs, refs:dict, batch_size:int)->pd.DataFrame:
                     r.append([stats.kendalltau(p, refs['top1'][0]).statistic, stats.spearmanr(p, refs['top1'][0]).statistic,
                               stats.kendalltau(p, refs['cal'][0]).statistic, stats.spearmanr(p, refs['cal'][0]).statistic])
                 r = np.array(r)
-                rows.append({'chunks': k, 'images': k * batch_size, 'score': score, 'shrink': shrink, 'subsets': len(r),
+                rows.append({'chunks': k, 'images': k * batch_size, 'draws': draws, 'score': score, 'shrink': shrink, 'subsets': len(r),
                              'kendall_tau': r[:, 0].mean(), 'kendall_tau_min': r[:, 0].min(), 'spearman': r[:, 1].mean(),
                              'kendall_tau_cal_ref': r[:, 2].mean(), 'spearman_cal_ref': r[:, 3].mean()})
     return pd.DataFrame(rows).round(3)
@@ -67,6 +67,7 @@ def from_run(run:Path, a):
     print(f'{run}: {c.chunks.shape[1]} chunks; reference {len(ref)} sub-networks, test-retest τ top-1 {refs["top1"][1]:.3f}, '
           f'calibrated log-probability {refs["cal"][1]:.3f}; τ between the two {stats.kendalltau(refs["top1"][0], refs["cal"][0]).statistic:.3f}')
     a.batch_size = meta['images'] // c.chunks.shape[1]   # images per chunk
+    a.draws = meta.get('draws', 1)                       # path draws per chunk
     report(c, archs, refs, a)
 
 
@@ -119,7 +120,7 @@ def main():
 
 def report(c:Contributions, archs, refs:dict, a):
     "Print the lever table (and write it with `--levers`)."
-    df = levers(c, archs, refs, a.batch_size)
+    df = levers(c, archs, refs, a.batch_size, getattr(a, 'draws', 1))
     with pd.option_context('display.width', 200, 'display.max_rows', 200): print(df.to_string(index=False))
     if a.levers: df.assign(logp_floor=round(E.LOGP_FLOOR, 3), ref_retest_top1=round(refs['top1'][1], 3),
                            ref_retest_cal=round(refs['cal'][1], 3)).to_csv(a.levers, index=False)
