@@ -47,7 +47,7 @@ def paired(run:Run, net, paths:int, seed:int):
           f'one path vs the other {paths - 1} on its chunk: sd {one.std(ddof=1) * np.sqrt((paths - 1) / paths):.2f} points per chunk')
     rows = [('base (one coupled draw per chunk)', 100 * c.column('top1')[c.keys.index('base')]), ("a0's coupled parts", a0_parts(c))]
     lv = [k for k in c.keys if k.startswith('level/')]
-    if lv: rows.append((f'a0 with its {len(lv)} level draws', (a0_parts(c) + 100 * c.column('top1')[[c.keys.index(k) for k in lv]].sum(0)) / (1 + len(lv))))
+    if lv: rows.append((f'a0 with its {len(lv)} level measurements', (a0_parts(c) + 100 * c.column('top1')[[c.keys.index(k) for k in lv]].sum(0)) / (1 + len(lv))))
     for name, v in rows:
         d = v - ref
         print(f'{name}: {v.mean():.2f}%, minus the random paths on the same chunks {d.mean():+.2f} '
