@@ -15,19 +15,16 @@ import torch
 
 from binas.core import load_json
 from binas.demo import DemoConfig, Run, image_sets
-from binas.estimator import eval_images, oneshot_accuracy, load_estimator, image_scores
+from binas.estimator import decision_keys, estimator_form, eval_images, oneshot_accuracy, load_estimator, image_scores
 from binas.space import sample_archs
 from binas.supernet import load_supernet, batch_stat_bn, PathSampler
 
 
-def a0_parts(c)->np.ndarray:
-    "Per chunk: the mean of a0's coupled parts (base, each stage's depth mean, each always-present position's op mean), top-1 in %."
-    top, pos, sp = 100 * c.column('top1'), {k: i for i, k in enumerate(c.keys)}, c.space
-    parts = [top[pos['base']]]
-    for s, st in enumerate(sp.stages):
-        parts.append(np.mean([top[pos[f'depth/{s}/{d}']] for d in st.depths], 0))
-        parts += [np.mean([top[pos[f'op/{s}/{b}/{o}']] for o in range(len(sp.ops))], 0) for b in range(min(st.depths))]
-    return np.mean(parts, 0)
+def a0_parts(c, keys=None)->np.ndarray:
+    "Per chunk: the estimator's a0 (`estimator_form`) from that chunk's top-1 alone, of `keys` (default: the coupled decisions only), in %."
+    keys = keys or decision_keys(c.space)
+    top = 100 * c.column('top1')[[c.keys.index(k) for k in keys]]
+    return np.array([estimator_form(dict(zip(keys, col)), c.space).const for col in top.T])
 
 
 def paired(run:Run, net, paths:int, seed:int):
@@ -47,7 +44,7 @@ def paired(run:Run, net, paths:int, seed:int):
           f'one path vs the other {paths - 1} on its chunk: sd {one.std(ddof=1) * np.sqrt((paths - 1) / paths):.2f} points per chunk')
     rows = [('base (one coupled draw per chunk)', 100 * c.column('top1')[c.keys.index('base')]), ("a0's coupled parts", a0_parts(c))]
     lv = [k for k in c.keys if k.startswith('level/')]
-    if lv: rows.append((f'a0 with its {len(lv)} level measurements', (a0_parts(c) + 100 * c.column('top1')[[c.keys.index(k) for k in lv]].sum(0)) / (1 + len(lv))))
+    if lv: rows.append((f'a0 with its {len(lv)} level measurements', a0_parts(c, c.keys)))
     for name, v in rows:
         d = v - ref
         print(f'{name}: {v.mean():.2f}%, minus the random paths on the same chunks {d.mean():+.2f} '
